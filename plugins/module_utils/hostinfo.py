@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lowlat.k8snet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a host's /sys and /proc into the plain dicts the plan uses.
+
+Every path is taken relative to ``root`` ('/' on a real host) so the same
+code reads a captured tree in tests.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import gzip
+import os
+import re
+
+from ansible_collections.lowlat.k8snet.plugins.module_utils import nic as nicparse
+from ansible_collections.lowlat.k8snet.plugins.module_utils import topology as topo
+from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
+    bits_to_list, format_list, to_bits,
+)
+
+PCI_RE = re.compile(r'^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$')
+FEATURES = {
+    # feature: (kernel config symbol, module name, path that proves it at run time)
+    'ipvlan': ('CONFIG_IPVLAN', 'ipvlan', None),
+    'macvlan': ('CONFIG_MACVLAN', 'macvlan', None),
+    'vxlan': ('CONFIG_VXLAN', 'vxlan', None),
+    'bridge': ('CONFIG_BRIDGE', 'bridge', None),
+    'veth': ('CONFIG_VETH', 'veth', None),
+    'nftables': ('CONFIG_NF_TABLES', 'nf_tables', None),
+    'busy_poll': ('CONFIG_NET_RX_BUSY_POLL', None, 'proc/sys/net/core/busy_poll'),
+    'rfs': ('CONFIG_RFS_ACCEL', None, 'proc/sys/net/core/rps_sock_flow_entries'),
+}
+
+
+class Host(object):
+    """Read-only view of a host's sysfs/procfs under ``root``."""
+
+    def __init__(self, root='/'):
+        self.root = root or '/'
+
+    def path(self, *parts):
+        return os.path.join(self.root, *[p.lstrip('/') for p in parts])
+
+    def read(self, *parts, **kwargs):
+        default = kwargs.get('default')
+        try:
+            with open(self.path(*parts)) as handle:
+                return handle.read().strip()
+        except (IOError, OSError):
+            return default
+
+    def exists(self, *parts):
+        return os.path.exists(self.path(*parts))
+
+    def listdir(self, *parts):
+        try:
+            return sorted(os.listdir(self.path(*parts)))
+        except OSError:
+            return []
+
+    # --- CPUs -------------------------------------------------------------
+    def cpu_sets(self):
+        online = self.read('sys/devices/system/cpu/online', default='')
+        possible = self.read('sys/devices/system/cpu/possible', default='') or online
+        isolated = self.read('sys/devices/system/cpu/isolated', default='')
+        return {
+            'online': to_bits(online, 'online CPUs'),
+            'possible': len(bits_to_list(to_bits(possible, 'possible CPUs'))),
+            'possible_bits': to_bits(possible, 'possible CPUs'),
+            'isolated': to_bits(isolated, 'isolated CPUs'),
+        }
+
+    def topology(self):
+        sets = self.cpu_sets()
+        node_of = {}
+        for entry in self.listdir('sys/devices/system/node'):
+            match = re.match(r'^node(\d+)$', entry)
+            if match:
+                cpus = self.read('sys/devices/system/node', entry, 'cpulist', default='')
+                for cpu in bits_to_list(to_bits(cpus, entry + ' cpulist')):
+                    node_of[cpu] = int(match.group(1))
+        records = []
+        for cpu in bits_to_list(sets['possible_bits'] | sets['online']):
+            base = 'sys/devices/system/cpu/cpu%d/topology' % cpu
+            online = bool(sets['online'] >> cpu & 1)
+            core = self.read(base, 'core_id')
+            socket = self.read(base, 'physical_package_id')
+            records.append({
+                'cpu': cpu,
+                'core': int(core) if online and core not in (None, '') else None,
+                'socket': int(socket) if online and socket not in (None, '', '-1') else None,
+                'node': node_of.get(cpu),
+                'online': online,
+            })
+        return topo.build(records, possible=max(sets['possible'], len(records)),
+                          isolated=format_list(sets['isolated']))
+
+    # --- kernel -----------------------------------------------------------
+    def kernel_config(self, release):
+        text = None
+        try:
+            with gzip.open(self.path('proc/config.gz'), 'rt') as handle:
+                text = handle.read()
+        except (IOError, OSError):
+            text = self.read('boot', 'config-%s' % release)
+        config = {}
+        for line in (text or '').splitlines():
+            match = re.match(r'^(CONFIG_\w+)=(.*)$', line)
+            if match:
+                config[match.group(1)] = match.group(2)
+        return config
+
+    def kernel(self):
+        release = self.read('proc/sys/kernel/osrelease', default='') or os.uname()[2]
+        config = self.kernel_config(release)
+        moddir = 'lib/modules/%s' % release
+        modules = '\n'.join(filter(None, [self.read(moddir, 'modules.builtin', default=''),
+                                          self.read(moddir, 'modules.dep', default='')]))
+        features = {}
+        sources = {}
+        for name, (symbol, module, proof) in FEATURES.items():
+            if proof and self.exists(proof):
+                features[name], sources[name] = True, proof
+            elif module and self.exists('sys/module', module):
+                features[name], sources[name] = True, 'sys/module/' + module
+            elif config:
+                features[name] = config.get(symbol) in ('y', 'm')
+                sources[name] = 'kernel config %s=%s' % (symbol, config.get(symbol, 'unset'))
+            elif module and re.search(r'/%s\.ko' % re.escape(module), modules):
+                features[name], sources[name] = True, moddir
+            else:
+                features[name], sources[name] = False, 'not found'
+        return {
+            'release': release,
+            'version': self.read('proc/sys/kernel/version', default=''),
+            'modules': config.get('CONFIG_MODULES') in ('y',) if config else None,
+            'features': features,
+            'feature_sources': sources,
+            'root_netns': self.exists('proc/sys/net/core/rps_sock_flow_entries'),
+        }
+
+    # --- NICs -------------------------------------------------------------
+    def interfaces(self):
+        return [name for name in self.listdir('sys/class/net')
+                if name != 'lo' and self.exists('sys/class/net', name, 'queues')]
+
+    def default_interface(self):
+        text = self.read('proc/net/route', default='')
+        for line in text.splitlines()[1:]:
+            fields = line.split()
+            if len(fields) > 2 and fields[1] == '00000000':
+                return fields[0]
+        text = self.read('proc/net/ipv6_route', default='')
+        for line in text.splitlines():
+            fields = line.split()
+            if len(fields) == 10 and fields[0] == '0' * 32 and fields[1] == '00' and fields[9] != 'lo':
+                return fields[9]
+        return None
+
+    def _device_attr(self, name, attr):
+        """A PCI attribute of the NIC's device, or of its parent (virtio sits under PCI)."""
+        value = self.read('sys/class/net', name, 'device', attr)
+        if value is None:
+            value = self.read('sys/class/net', name, 'device', '..', attr)
+        return value
+
+    def _device_listdir(self, name, attr):
+        entries = self.listdir('sys/class/net', name, 'device', attr)
+        if not entries:
+            entries = self.listdir('sys/class/net', name, 'device', '..', attr)
+        return entries
+
+    def nic(self, name, interrupts=None):
+        base = 'sys/class/net/%s' % name
+        if not self.exists(base):
+            return None
+        rx, tx = nicparse.queue_counts(self.listdir(base, 'queues'))
+        device = os.path.realpath(self.path(base, 'device')) if self.exists(base, 'device') else None
+        device_name = os.path.basename(device) if device else None
+        pci = None
+        if device:
+            for candidate in (device_name, os.path.basename(os.path.dirname(device))):
+                if PCI_RE.match(candidate):
+                    pci = candidate
+                    break
+        msi = [int(x) for x in self._device_listdir(name, 'msi_irqs') if x.isdigit()] if device else []
+        if interrupts is None:
+            interrupts = nicparse.parse_interrupts(self.read('proc/interrupts', default=''))
+        found = nicparse.queue_irqs(name, interrupts, device_name=device_name,
+                                    pci_address=pci, msi_irqs=msi) if device else \
+            {'driver_style': 'none', 'queues': [], 'irqs': [], 'other_irqs': []}
+        driver = None
+        if device and self.exists(base, 'device', 'driver'):
+            driver = os.path.basename(os.path.realpath(self.path(base, 'device', 'driver')))
+        speed = self.read(base, 'speed')
+        mtu = self.read(base, 'mtu')
+        return {
+            'name': name,
+            'rx_queues': rx,
+            'tx_queues': tx,
+            'irqs': found['irqs'],
+            'queues': found['queues'],
+            'other_irqs': found['other_irqs'],
+            'irq_naming': found['driver_style'],
+            'numa_node': nicparse.parse_numa_node(self._device_attr(name, 'numa_node')) if device else None,
+            'local_cpus': self._device_attr(name, 'local_cpulist') if device else None,
+            'driver': driver,
+            'device': device_name,
+            'pci_address': pci,
+            'virtual': device is None,
+            'speed_mbps': int(speed) if speed and speed.lstrip('-').isdigit() and int(speed) > 0 else None,
+            'mtu': int(mtu) if mtu and mtu.isdigit() else None,
+        }
+
+    def facts(self, interfaces=None):
+        interrupts = nicparse.parse_interrupts(self.read('proc/interrupts', default=''))
+        names = interfaces if interfaces else self.interfaces()
+        nics = {}
+        for name in names:
+            info = self.nic(name, interrupts)
+            if info is not None:
+                nics[name] = info
+        return {
+            'topology': self.topology(),
+            'kernel': self.kernel(),
+            'nics': nics,
+            'default_interface': self.default_interface(),
+        }

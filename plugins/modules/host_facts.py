@@ -1,0 +1,136 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lowlat.k8snet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: host_facts
+short_description: Read a host's CPU, NUMA, NIC queue and kernel facts for network tuning
+version_added: 0.1.0
+description:
+  - Reads the host once from sysfs and procfs and returns everything the steering plan needs
+    as the fact C(lowlat_k8snet).
+  - CPUs (online, possible, isolated), the CPU/core/socket/NUMA topology with hyperthread siblings,
+    the NICs with their rx/tx queue counts, the IRQ of every queue vector (Intel C(eth0-TxRx-N),
+    ice, virtio C(virtioN-input.M), mlx5 through C(device/msi_irqs)), the NIC's NUMA node, and the
+    kernel release with the features that matter (ipvlan, macvlan, vxlan, bridge, nftables,
+    busy_poll, RFS).
+  - Changes nothing on the host.
+author:
+  - lowlat.k8snet contributors
+options:
+  interfaces:
+    description:
+      - Interfaces to describe. By default every interface that has queues, except C(lo).
+      - An interface that does not exist is an error.
+    type: list
+    elements: str
+  root:
+    description:
+      - Directory under which C(/sys) and C(/proc) are read. Only for reading a captured tree.
+    type: path
+    default: /
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is nothing to diff.
+  facts:
+    support: full
+    description: Returns C(ansible_facts.lowlat_k8snet).
+'''
+
+EXAMPLES = r'''
+- name: Read CPU, NUMA and NIC facts
+  lowlat.k8snet.host_facts:
+
+- name: Plan IRQ/RPS/XPS/RFS for the default-route interface
+  ansible.builtin.set_fact:
+    steering: >-
+      {{ lowlat_k8snet.topology | lowlat.k8snet.steering_plan(
+           lowlat_k8snet.nics[lowlat_k8snet.default_interface], connections=60000) }}
+'''
+
+RETURN = r'''
+ansible_facts:
+  description: Facts added to the host.
+  returned: always
+  type: dict
+  contains:
+    lowlat_k8snet:
+      description: The host as the steering plan sees it.
+      returned: always
+      type: dict
+      contains:
+        topology:
+          description: CPU topology (see the lscpu_topology filter for the keys).
+          type: dict
+          returned: always
+          sample:
+            online: 0-35
+            possible: 36
+            isolated: ''
+            nodes: {'0': 0-8,18-26, '1': 9-17,27-35}
+            physical: 0-17
+            cores: 18
+            threads_per_core: 2
+        kernel:
+          description: Kernel release, whether modules load, features and how each was found,
+            and whether this is the root network namespace.
+          type: dict
+          returned: always
+          sample:
+            release: 6.1.0-28-amd64
+            features: {ipvlan: true, vxlan: true, nftables: true, busy_poll: true}
+            root_netns: true
+        nics:
+          description: Per interface, queue counts, queue IRQs (C(irqs) flat, C(queues) per vector),
+            other IRQs of the device, NUMA node (null when unknown), driver, speed and MTU.
+          type: dict
+          returned: always
+          sample:
+            eth0: {name: eth0, rx_queues: 2, tx_queues: 2, irqs: [60, 61], queues: [[60], [61]],
+                   numa_node: null, driver: ixgbevf}
+        default_interface:
+          description: Interface of the default route, or null.
+          type: str
+          returned: always
+          sample: eth0
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            interfaces=dict(type='list', elements='str'),
+            root=dict(type='path', default='/'),
+        ),
+        supports_check_mode=True,
+    )
+    host = Host(module.params['root'])
+    wanted = module.params['interfaces']
+    if wanted:
+        present = host.interfaces()
+        missing = [name for name in wanted if not host.exists('sys/class/net', name)]
+        if missing:
+            module.fail_json(msg="interface(s) %s do not exist on this host; interfaces here: %s"
+                             % (', '.join(missing), ', '.join(present) or 'none'))
+    try:
+        facts = host.facts(wanted)
+    except ValueError as exc:
+        module.fail_json(msg="cannot read the host: %s" % exc)
+    module.exit_json(changed=False, ansible_facts={'lowlat_k8snet': facts})
+
+
+if __name__ == '__main__':
+    main()

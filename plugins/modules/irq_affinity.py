@@ -1,0 +1,204 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lowlat.k8snet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: irq_affinity
+short_description: Pin IRQs to CPU lists, all IRQs of a host in one call
+version_added: 0.1.0
+description:
+  - Sets C(/proc/irq/N/smp_affinity_list) for every IRQ given, comparing CPU sets as the kernel
+    does (as sets, not strings), so a rerun with the same input reports no change.
+  - The whole input is validated first (IRQs exist, CPUs exist and are online); nothing is written
+    when any value is bad.
+  - Managed IRQs (kernel-assigned affinity) refuse writes, with EIO before kernel 6.12 and EPERM
+    (files made read-only) from 6.12. They are reported as skipped with the reason, and fail the
+    task only with O(strict=true).
+  - irqbalance rewrites affinities every 10 seconds; ban these IRQs from it (the irq_affinity role
+    does) or it will undo this.
+author:
+  - lowlat.k8snet contributors
+options:
+  irqs:
+    description:
+      - Mapping of IRQ number to CPU list in kernel list syntax (V(0), V(1-8,10-17)) or a list of
+        CPU numbers. This is the C(irq_affinity) key of the steering plan.
+    type: dict
+    required: true
+  strict:
+    description:
+      - Fail when the kernel refuses to change an IRQ (managed IRQs).
+    type: bool
+    default: false
+  root:
+    description:
+      - Directory under which C(/proc) and C(/sys) are used. Only for testing on a captured tree.
+    type: path
+    default: /
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and writes nothing.
+  diff_mode:
+    support: full
+    description: Shows each changed IRQ's CPU list before and after.
+'''
+
+EXAMPLES = r'''
+- name: Pin the study's two NIC IRQs to the first CPU of each NUMA node
+  lowlat.k8snet.irq_affinity:
+    irqs:
+      "60": "0"
+      "61": "9"
+
+- name: Apply the IRQ part of a steering plan
+  lowlat.k8snet.irq_affinity:
+    irqs: "{{ steering.irq_affinity }}"
+    strict: false
+'''
+
+RETURN = r'''
+irqs:
+  description: Per IRQ, the CPU list before and after, the effective CPUs, and the outcome
+    (V(changed), V(unchanged), V(skipped)) with a reason when skipped.
+  returned: always
+  type: dict
+  sample:
+    "60": {before: 0-35, after: "0", effective: "0", status: changed}
+    "61": {before: "9", after: "9", effective: "9", status: unchanged}
+changed_irqs:
+  description: IRQs whose affinity was (or in check mode would be) changed.
+  returned: always
+  type: list
+  elements: int
+  sample: [60]
+skipped:
+  description: IRQs the kernel refused to change, with the reason.
+  returned: always
+  type: dict
+  sample: {"72": "managed IRQ: the kernel refused the write (EIO)"}
+'''
+
+import errno
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import (
+    diff_text, refused_by_kernel, write_value,
+)
+from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
+    CpuSetError, format_list, to_bits,
+)
+from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
+
+
+def validate(host, irqs):
+    """Return [(irq, bits)] or raise ValueError naming the bad value."""
+    online = host.cpu_sets()['online']
+    plan = []
+    for key in sorted(irqs, key=lambda k: (len(str(k)), str(k))):
+        text = str(key).strip()
+        if isinstance(key, bool) or not text.isdigit():
+            raise ValueError("IRQ %r is not an IRQ number; use the numbers of /proc/interrupts" % (key,))
+        irq = int(text)
+        if not host.exists('proc/irq', str(irq), 'smp_affinity_list'):
+            raise ValueError("IRQ %d does not exist on this host (no /proc/irq/%d); "
+                             "see /proc/interrupts for the valid IRQs" % (irq, irq))
+        try:
+            bits = to_bits(irqs[key], 'CPU list of IRQ %d' % irq)
+        except CpuSetError as exc:
+            raise ValueError(str(exc))
+        if not bits:
+            raise ValueError("IRQ %d: an empty CPU list is not allowed; give at least one of the "
+                             "online CPUs %s" % (irq, format_list(online)))
+        bad = bits & ~online
+        if bad:
+            raise ValueError("IRQ %d: CPU %s is not an online CPU of this host (online: %s)"
+                             % (irq, format_list(bad), format_list(online)))
+        plan.append((irq, bits))
+    return plan
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            irqs=dict(type='dict', required=True),
+            strict=dict(type='bool', default=False),
+            root=dict(type='path', default='/'),
+        ),
+        supports_check_mode=True,
+    )
+    host = Host(module.params['root'])
+    try:
+        plan = validate(host, module.params['irqs'])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+    results = {}
+    rows = []
+    changed_irqs = []
+    skipped = {}
+    failures = []
+    for irq, bits in plan:
+        path = host.path('proc/irq', str(irq), 'smp_affinity_list')
+        before = to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq, default=''),
+                         'IRQ %d affinity' % irq)
+        entry = {'before': format_list(before), 'after': format_list(before), 'status': 'unchanged'}
+        results[str(irq)] = entry
+        if before == bits:
+            continue
+        read_only = not (os.stat(path).st_mode & 0o222)
+        if read_only:
+            entry.update(status='skipped', reason='managed IRQ: its affinity file is read-only '
+                         '(kernel >= 6.12 managed or no-balance IRQ)')
+            skipped[str(irq)] = entry['reason']
+            continue
+        rows.append(('irq %d' % irq, format_list(before), format_list(bits)))
+        if module.check_mode:
+            entry.update(after=format_list(bits), status='changed')
+            changed_irqs.append(irq)
+            continue
+        error = write_value(path, format_list(bits))
+        if error is None:
+            entry.update(after=format_list(bits), status='changed')
+            changed_irqs.append(irq)
+        elif refused_by_kernel(error):
+            rows.pop()
+            entry.update(status='skipped', reason='managed IRQ: the kernel refused the write (%s)'
+                         % errno.errorcode.get(error.errno, error.errno))
+            skipped[str(irq)] = entry['reason']
+        else:
+            rows.pop()
+            entry.update(status='failed', reason=str(error))
+            failures.append('IRQ %d: %s' % (irq, error))
+
+    for irq, _bits in plan:
+        entry = results[str(irq)]
+        entry['effective'] = host.read('proc/irq/%d/effective_affinity_list' % irq, default='')
+        if not module.check_mode and entry['status'] == 'changed':
+            entry['after'] = format_list(to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq,
+                                                           default=''), 'IRQ affinity'))
+
+    result = dict(changed=bool(changed_irqs), irqs=results, changed_irqs=changed_irqs,
+                  skipped=skipped)
+    if module._diff:
+        result['diff'] = diff_text(rows)
+    if failures:
+        module.fail_json(msg='could not set the affinity of %s (IRQs %s were set)'
+                         % ('; '.join(failures), ', '.join(str(i) for i in changed_irqs) or 'none'),
+                         **result)
+    if skipped and module.params['strict']:
+        module.fail_json(msg='the kernel refused to change IRQs %s (strict is true): %s'
+                         % (', '.join(sorted(skipped)), '; '.join(sorted(set(skipped.values())))),
+                         **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,288 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lowlat.k8snet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: queue_steering
+short_description: Set RPS, XPS and RFS for every queue of an interface in one call
+version_added: 0.1.0
+description:
+  - Writes C(rps_cpus) and C(rps_flow_cnt) of the interface's rx queues, C(xps_cpus) of its tx
+    queues, and the global C(net.core.rps_sock_flow_entries), all in one module call.
+  - Masks are written exactly as wide as this host's possible-CPU count (kernels from 5.6 reject
+    wider masks with EOVERFLOW) and compared with what the kernel holds as integers, so the
+    kernel's own formatting never makes a rerun report a change.
+  - The kernel rounds flow counts up to a power of two; the comparison does the same, so a rerun
+    with V(60000) reports no change once V(65536) is in place.
+  - Offline CPUs are dropped with a warning (the kernel keeps only online CPUs), and isolated CPUs
+    are dropped from RPS (the kernel ANDs RPS masks with the housekeeping CPUs).
+  - The whole input is validated and every current value read before the first write.
+  - Options left out are not managed.
+author:
+  - lowlat.k8snet contributors
+options:
+  interface:
+    description:
+      - Network interface in this network namespace.
+    type: str
+    required: true
+  rps_cpus:
+    description:
+      - RPS CPUs. One CPU list for every rx queue (kernel list syntax such as V(1-8,10-17), or a
+        list of CPU numbers), or a mapping of rx queue (V(rx-0)) to CPU list.
+      - An empty string turns RPS off.
+    type: raw
+  xps_cpus:
+    description:
+      - XPS CPUs. One CPU list for every tx queue, or a mapping of tx queue (V(tx-0)) to CPU list.
+      - An empty string clears the queue's XPS map.
+    type: raw
+  rps_flow_cnt:
+    description:
+      - RFS flow table size per rx queue, one number for all rx queues or a mapping of rx queue to
+        number. Rounded up to a power of two by the kernel. V(0) turns it off.
+    type: raw
+  rps_sock_flow_entries:
+    description:
+      - Global RFS socket flow table size (C(net.core.rps_sock_flow_entries)), 0 to 2^29.
+      - Exists only in the root network namespace; setting it from another namespace is an error.
+    type: raw
+  root:
+    description:
+      - Directory under which C(/sys) and C(/proc) are used. Only for testing on a captured tree.
+    type: path
+    default: /
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and writes nothing.
+  diff_mode:
+    support: full
+    description: Shows each changed value as a CPU list or number, before and after.
+'''
+
+EXAMPLES = r'''
+- name: The study's literal settings on a 36-CPU, two-node host with a two-queue NIC
+  lowlat.k8snet.queue_steering:
+    interface: eth0
+    rps_cpus: 1-8,10-17
+    xps_cpus:
+      tx-0: 0-8,18-26
+      tx-1: 9-17,27-35
+    rps_flow_cnt: 32768
+    rps_sock_flow_entries: 65536
+
+- name: Apply the queue part of a steering plan
+  lowlat.k8snet.queue_steering:
+    interface: "{{ steering.interface }}"
+    rps_cpus: "{{ steering.rps_cpus }}"
+    xps_cpus: "{{ steering.xps_cpus }}"
+    rps_flow_cnt: "{{ steering.rps_flow_cnt }}"
+    rps_sock_flow_entries: "{{ steering.rps_sock_flow_entries }}"
+'''
+
+RETURN = r'''
+interface:
+  description: The interface.
+  returned: always
+  type: str
+  sample: eth0
+possible_cpus:
+  description: Possible-CPU count of the host, the width of every mask written.
+  returned: always
+  type: int
+  sample: 36
+queues:
+  description: Per queue and setting, the value before and after (CPU lists or numbers).
+  returned: always
+  type: dict
+  sample:
+    rx-0: {rps_cpus: {before: '', after: 1-8}, rps_flow_cnt: {before: 0, after: 32768}}
+    tx-0: {xps_cpus: {before: '0-1', after: 0-8,18-26}}
+rps_sock_flow_entries:
+  description: The global RFS table size before and after, when managed.
+  returned: when rps_sock_flow_entries is given
+  type: dict
+  sample: {before: 0, after: 65536}
+'''
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value
+from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
+    CpuSetError, format_list, format_mask, next_power_of_two, parse_mask, to_bits,
+)
+from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
+
+MAX_FLOW_CNT = 1 << 30
+MAX_SOCK_ENTRIES = 1 << 29
+SOCK_PATH = 'proc/sys/net/core/rps_sock_flow_entries'
+
+
+class Planner(object):
+    """Validates the whole input and reads every current value before anything is written."""
+
+    def __init__(self, host, interface, warn):
+        self.host = host
+        self.interface = interface
+        self.warn = warn
+        self.base = 'sys/class/net/%s/queues' % interface
+        names = host.listdir(self.base)
+        self.rx = sorted((n for n in names if re.match(r'^rx-\d+$', n)), key=lambda n: int(n[3:]))
+        self.tx = sorted((n for n in names if re.match(r'^tx-\d+$', n)), key=lambda n: int(n[3:]))
+        sets = host.cpu_sets()
+        self.possible = sets['possible']
+        self.online = sets['online']
+        self.isolated = sets['isolated']
+        self.changes = []   # (label, path, value to write, before text, after text)
+        self.report = {}
+
+    def per_queue(self, value, queues, option):
+        if value is None:
+            return {}
+        kind = 'tx' if option == 'xps_cpus' else 'rx'
+        if isinstance(value, dict):
+            result = {}
+            for key, item in value.items():
+                if key not in queues:
+                    raise ValueError("%s: %r is not a %s queue of %s; its %s queues are %s"
+                                     % (option, key, kind, self.interface, kind, ', '.join(queues)))
+                result[key] = item
+            return result
+        return dict((queue, value) for queue in queues)
+
+    def cpus(self, value, option, queue, rps):
+        what = '%s of %s %s' % (option, self.interface, queue)
+        try:
+            bits = to_bits(value, what)
+        except CpuSetError as exc:
+            raise ValueError(str(exc))
+        if bits >> self.possible:
+            raise ValueError("%s: CPU %s does not exist on this host (possible CPUs: 0-%d)"
+                             % (what, format_list(bits >> self.possible << self.possible),
+                                self.possible - 1))
+        offline = bits & ~self.online
+        if offline:
+            self.warn("%s: CPUs %s are offline and are left out (the kernel keeps only online CPUs)"
+                      % (what, format_list(offline)))
+        effective = bits & self.online
+        if rps and effective & self.isolated:
+            self.warn("%s: isolated CPUs %s are left out (the kernel drops them from RPS)"
+                      % (what, format_list(effective & self.isolated)))
+            effective &= ~self.isolated
+            if not effective:
+                raise ValueError("%s: every CPU given (%s) is isolated; the kernel would refuse it"
+                                 % (what, format_list(bits)))
+        if bits and not effective:
+            raise ValueError("%s: none of the CPUs %s is online (online: %s)"
+                             % (what, format_list(bits), format_list(self.online)))
+        return effective
+
+    def count(self, value, what, maximum):
+        if isinstance(value, bool) or not (isinstance(value, int) or
+                                            (isinstance(value, str) and value.strip().isdigit())):
+            raise ValueError("%s must be a whole number from 0 to %d, got %r" % (what, maximum, value))
+        value = int(value)
+        if value > maximum:
+            raise ValueError("%s %d is too large; the kernel accepts at most %d" % (what, value, maximum))
+        return value
+
+    def read(self, rel, what):
+        text = self.host.read(rel)
+        if text is None:
+            raise ValueError("%s cannot be read (%s): this kernel or device does not offer it%s"
+                             % (what, '/' + rel, '; XPS needs a multi-queue device'
+                                if rel.endswith('xps_cpus') else ''))
+        return text
+
+    def add_mask(self, option, queue, value, rps):
+        bits = self.cpus(value, option, queue, rps)
+        rel = '%s/%s/%s' % (self.base, queue, option)
+        current = parse_mask(self.read(rel, '%s of %s %s' % (option, self.interface, queue)))
+        self.report.setdefault(queue, {})[option] = {'before': format_list(current),
+                                                      'after': format_list(bits)}
+        if current != bits:
+            self.changes.append(('%s %s' % (queue, option), rel, format_mask(bits, self.possible),
+                                 format_list(current), format_list(bits)))
+
+    def add_count(self, rel, label, wanted, report):
+        current = int(self.read(rel, label) or 0)
+        target = next_power_of_two(wanted)
+        report.update(before=current, after=target)
+        if current != target:
+            self.changes.append((label, rel, str(wanted), current, target))
+
+
+def build(module, host):
+    params = module.params
+    interface = params['interface']
+    if not host.exists('sys/class/net', interface):
+        raise ValueError("interface %r does not exist in this network namespace; interfaces here: %s"
+                         % (interface, ', '.join(host.listdir('sys/class/net')) or 'none'))
+    plan = Planner(host, interface, module.warn)
+    for option, queues, rps in (('rps_cpus', plan.rx, True), ('xps_cpus', plan.tx, False)):
+        for queue, value in sorted(plan.per_queue(params[option], queues, option).items()):
+            plan.add_mask(option, queue, value, rps)
+    flows = plan.per_queue(params['rps_flow_cnt'], plan.rx, 'rps_flow_cnt')
+    for queue, value in sorted(flows.items()):
+        wanted = plan.count(value, 'rps_flow_cnt of %s %s' % (interface, queue), MAX_FLOW_CNT)
+        plan.add_count('%s/%s/rps_flow_cnt' % (plan.base, queue), '%s rps_flow_cnt' % queue, wanted,
+                       plan.report.setdefault(queue, {}).setdefault('rps_flow_cnt', {}))
+    sock = None
+    if params['rps_sock_flow_entries'] is not None:
+        wanted = plan.count(params['rps_sock_flow_entries'], 'rps_sock_flow_entries', MAX_SOCK_ENTRIES)
+        if not host.exists(SOCK_PATH):
+            raise ValueError("rps_sock_flow_entries is global and exists only in the root network "
+                             "namespace; this module runs in another one (a container or pod): set "
+                             "it on the host, or leave it out here")
+        sock = {}
+        plan.add_count(SOCK_PATH, 'net.core.rps_sock_flow_entries', wanted, sock)
+    return plan, sock
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            interface=dict(type='str', required=True),
+            rps_cpus=dict(type='raw'),
+            xps_cpus=dict(type='raw'),
+            rps_flow_cnt=dict(type='raw'),
+            rps_sock_flow_entries=dict(type='raw'),
+            root=dict(type='path', default='/'),
+        ),
+        supports_check_mode=True,
+    )
+    host = Host(module.params['root'])
+    try:
+        plan, sock = build(module, host)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+    written = []
+    if not module.check_mode:
+        for label, rel, value, _before, _after in plan.changes:
+            error = write_value(host.path(rel), value)
+            if error is not None:
+                module.fail_json(msg="writing %s to %s failed: %s (already written: %s)"
+                                 % (value, '/' + rel, error, ', '.join(written) or 'nothing'),
+                                 queues=plan.report)
+            written.append(label)
+    result = dict(changed=bool(plan.changes), interface=plan.interface,
+                  possible_cpus=plan.possible, queues=plan.report)
+    if sock is not None:
+        result['rps_sock_flow_entries'] = sock
+    if module._diff:
+        result['diff'] = diff_text([(label, before, after)
+                                    for label, _rel, _value, before, after in plan.changes])
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
