@@ -90,37 +90,38 @@ def _parse_list_string(text, what):
     return bits
 
 
+_BYTE_BITS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
+
+
 def bits_to_list(bits):
     """Return the sorted CPU numbers set in a bitmap."""
+    if not bits:
+        return []
     cpus = []
-    offset = 0
-    while bits:
-        chunk = bits & 0xFFFFFFFFFFFFFFFF
-        while chunk:
-            low = chunk & -chunk
-            cpus.append(offset + low.bit_length() - 1)
-            chunk ^= low
-        bits >>= 64
-        offset += 64
+    data = bits.to_bytes((bits.bit_length() + 7) // 8, 'little')
+    for index, byte in enumerate(data):
+        if byte:
+            base = index * 8
+            cpus.extend(base + i for i in _BYTE_BITS[byte])
     return cpus
 
 
 def format_list(cpus):
     """Canonical kernel list string (``1-8,10-17``) for a bitmap, list or list string."""
-    bits = to_bits(cpus)
     parts = []
-    start = prev = None
-    for cpu in bits_to_list(bits):
-        if start is None:
-            start = prev = cpu
-        elif cpu == prev + 1:
-            prev = cpu
-        else:
-            parts.append(str(start) if start == prev else '%d-%d' % (start, prev))
-            start = prev = cpu
-    if start is not None:
-        parts.append(str(start) if start == prev else '%d-%d' % (start, prev))
+    run = []
+    for cpu in bits_to_list(to_bits(cpus)):
+        if run and cpu != run[-1] + 1:
+            parts.append(_span(run[0], run[-1]))
+            run = []
+        run.append(cpu)
+    if run:
+        parts.append(_span(run[0], run[-1]))
     return ','.join(parts)
+
+
+def _span(first, last):
+    return str(first) if first == last else '%d-%d' % (first, last)
 
 
 def parse_list(cpus, what='CPU list'):

@@ -128,6 +128,25 @@ def _normalise_nic(nic):
     return {'name': name, 'rx': rx, 'tx': tx, 'vectors': vectors, 'node': node}
 
 
+class _Formatter(object):
+    """format_list / format_mask with a cache: big hosts repeat the same sets across queues."""
+
+    def __init__(self, possible):
+        self.possible = possible
+        self.lists = {}
+        self.masks = {}
+
+    def list(self, bits):
+        if bits not in self.lists:
+            self.lists[bits] = format_list(bits)
+        return self.lists[bits]
+
+    def mask(self, bits):
+        if bits not in self.masks:
+            self.masks[bits] = format_mask(bits, self.possible)
+        return self.masks[bits]
+
+
 def _node_of(cpu, nodes):
     for node, node_bits in nodes.items():
         if node_bits >> cpu & 1:
@@ -262,9 +281,8 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
             reasons.append("RPS (scope node, as scaling.rst advises): each rx queue -> the physical "
                            "cores of its IRQ CPU's node minus the IRQ CPUs, no hyperthread "
                            "siblings.")
-    rps_cpus = {}
-    for q in range(card['rx']):
-        rps_cpus['rx-%d' % q] = format_list(rps_sets[q]) if rps_on else ''
+    fmt = _Formatter(possible)
+    rps_bits = dict(('rx-%d' % q, rps_sets[q] if rps_on else 0) for q in range(card['rx']))
 
     # --- RFS ------------------------------------------------------------
     if rps_on and connections > 0:
@@ -285,18 +303,17 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
     rps_flow_cnt = dict(('rx-%d' % q, per_queue) for q in range(card['rx']))
 
     # --- XPS ------------------------------------------------------------
-    xps_cpus = {}
+    xps_bits = {}
     if card['tx'] == 1:
         reasons.append("%s has a single tx queue: XPS has nothing to choose, so it is not set."
                        % name)
     elif queue_per_cpu:
         for q in range(card['tx']):
-            xps_cpus['tx-%d' % q] = format_list([irq_list[q % len(irq_list)]]) \
-                if q < len(irq_list) else ''
+            xps_bits['tx-%d' % q] = 1 << irq_list[q] if q < len(irq_list) else 0
         reasons.append("XPS: tx queue i <- CPU i, matching the queue-per-CPU IRQ layout.")
     else:
         for q in range(card['tx']):
-            xps_cpus['tx-%d' % q] = format_list(nodes[node_ids[q % len(node_ids)]])
+            xps_bits['tx-%d' % q] = nodes[node_ids[q % len(node_ids)]]
         reasons.append("XPS: tx queue i <- every CPU (hyperthreads included) of NUMA node "
                        "i mod %d." % len(node_ids))
 
@@ -310,10 +327,10 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
         'possible_cpus': possible,
         'irq_cpus': format_list(irq_bits),
         'irq_affinity': irq_affinity,
-        'rps_cpus': rps_cpus,
-        'rps_masks': dict((q, format_mask(cpus, possible)) for q, cpus in rps_cpus.items()),
-        'xps_cpus': xps_cpus,
-        'xps_masks': dict((q, format_mask(cpus, possible)) for q, cpus in xps_cpus.items()),
+        'rps_cpus': dict((q, fmt.list(bits)) for q, bits in rps_bits.items()),
+        'rps_masks': dict((q, fmt.mask(bits)) for q, bits in rps_bits.items()),
+        'xps_cpus': dict((q, fmt.list(bits)) for q, bits in xps_bits.items()),
+        'xps_masks': dict((q, fmt.mask(bits)) for q, bits in xps_bits.items()),
         'rps_flow_cnt': rps_flow_cnt,
         'rps_sock_flow_entries': entries,
         'nginx_worker_cpus': format_list(workers),

@@ -22,7 +22,7 @@ description:
     busy_poll, RFS).
   - Changes nothing on the host.
 author:
-  - lowlat.k8snet contributors
+  - lowlat.k8snet maintainers (@lowlat)
 options:
   interfaces:
     description:

@@ -23,7 +23,7 @@ description:
   - irqbalance rewrites affinities every 10 seconds; ban these IRQs from it (the irq_affinity role
     does) or it will undo this.
 author:
-  - lowlat.k8snet contributors
+  - lowlat.k8snet maintainers (@lowlat)
 options:
   irqs:
     description:

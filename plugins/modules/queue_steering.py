@@ -25,7 +25,7 @@ description:
   - The whole input is validated and every current value read before the first write.
   - Options left out are not managed.
 author:
-  - lowlat.k8snet contributors
+  - lowlat.k8snet maintainers (@lowlat)
 options:
   interface:
     description:
@@ -105,6 +105,12 @@ queues:
   sample:
     rx-0: {rps_cpus: {before: '', after: 1-8}, rps_flow_cnt: {before: 0, after: 32768}}
     tx-0: {xps_cpus: {before: '0-1', after: 0-8,18-26}}
+notes:
+  description: CPUs left out because they are offline or isolated (also given as warnings).
+  returned: always
+  type: list
+  elements: str
+  sample: ["rps_cpus of eth0 rx-0: isolated CPUs 1-4 are left out (the kernel drops them from RPS)"]
 rps_sock_flow_entries:
   description: The global RFS table size before and after, when managed.
   returned: when rps_sock_flow_entries is given
@@ -132,7 +138,8 @@ class Planner(object):
     def __init__(self, host, interface, warn):
         self.host = host
         self.interface = interface
-        self.warn = warn
+        self.notes = []
+        self._warn = warn
         self.base = 'sys/class/net/%s/queues' % interface
         names = host.listdir(self.base)
         self.rx = sorted((n for n in names if re.match(r'^rx-\d+$', n)), key=lambda n: int(n[3:]))
@@ -143,6 +150,10 @@ class Planner(object):
         self.isolated = sets['isolated']
         self.changes = []   # (label, path, value to write, before text, after text)
         self.report = {}
+
+    def warn(self, text):
+        self.notes.append(text)
+        self._warn(text)
 
     def per_queue(self, value, queues, option):
         if value is None:
@@ -186,8 +197,8 @@ class Planner(object):
         return effective
 
     def count(self, value, what, maximum):
-        if isinstance(value, bool) or not (isinstance(value, int) or
-                                            (isinstance(value, str) and value.strip().isdigit())):
+        is_number = isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        if isinstance(value, bool) or not is_number:
             raise ValueError("%s must be a whole number from 0 to %d, got %r" % (what, maximum, value))
         value = int(value)
         if value > maximum:
@@ -206,8 +217,8 @@ class Planner(object):
         bits = self.cpus(value, option, queue, rps)
         rel = '%s/%s/%s' % (self.base, queue, option)
         current = parse_mask(self.read(rel, '%s of %s %s' % (option, self.interface, queue)))
-        self.report.setdefault(queue, {})[option] = {'before': format_list(current),
-                                                      'after': format_list(bits)}
+        self.report.setdefault(queue, {})[option] = dict(before=format_list(current),
+                                                         after=format_list(bits))
         if current != bits:
             self.changes.append(('%s %s' % (queue, option), rel, format_mask(bits, self.possible),
                                  format_list(current), format_list(bits)))
@@ -275,7 +286,7 @@ def main():
                                  queues=plan.report)
             written.append(label)
     result = dict(changed=bool(plan.changes), interface=plan.interface,
-                  possible_cpus=plan.possible, queues=plan.report)
+                  possible_cpus=plan.possible, queues=plan.report, notes=plan.notes)
     if sock is not None:
         result['rps_sock_flow_entries'] = sock
     if module._diff:

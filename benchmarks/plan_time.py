@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan time on a very large host: 8192 CPUs (32 NUMA nodes x 128 cores x 2 threads), 256-queue NIC.
+
+Prints the median and worst of several runs of steering_plan, and of building the topology from
+lscpu text, against the goal of 50 ms for the plan.  Run with `make bench`.
+"""
+from __future__ import absolute_import, division, print_function
+
+import statistics
+import sys
+import time
+
+from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import steering_plan
+from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import parse_lscpu
+
+CPUS, NODES, THREADS, QUEUES, RUNS = 8192, 32, 2, 256, 15
+GOAL_MS = 50.0
+
+
+def lscpu_text():
+    cores = CPUS // THREADS
+    per_node = cores // NODES
+    lines = ['# CPU,Core,Socket,Node']
+    for cpu in range(CPUS):
+        core = cpu % cores
+        lines.append('%d,%d,%d,%d' % (cpu, core, core // (per_node * 4), core // per_node))
+    return '\n'.join(lines) + '\n'
+
+
+def timed(func):
+    samples = []
+    result = None
+    for _run in range(RUNS):
+        start = time.perf_counter()
+        result = func()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return result, statistics.median(samples), max(samples)
+
+
+def main():
+    text = lscpu_text()
+    topology, topo_median, topo_max = timed(lambda: parse_lscpu(text))
+    nic = {'name': 'eth0', 'rx_queues': QUEUES, 'tx_queues': QUEUES,
+           'irqs': list(range(1000, 1000 + QUEUES)), 'numa_node': None}
+    plan, median, worst = timed(lambda: steering_plan(topology, nic, connections=1000000))
+    print('host: %d CPUs, %d NUMA nodes, %d threads/core; NIC: %d rx/tx queues, %d IRQs'
+          % (CPUS, NODES, THREADS, QUEUES, QUEUES))
+    print('plan: %d IRQs pinned, %d rps masks of %d words, %d xps masks'
+          % (len(plan['irq_affinity']), len(plan['rps_masks']),
+             len(plan['rps_masks']['rx-0'].split(',')), len(plan['xps_masks'])))
+    print('lscpu_topology: median %.1f ms, worst %.1f ms over %d runs' % (topo_median, topo_max, RUNS))
+    print('steering_plan:  median %.1f ms, worst %.1f ms over %d runs (goal < %.0f ms): %s'
+          % (median, worst, RUNS, GOAL_MS, 'met' if median < GOAL_MS else 'NOT met'))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

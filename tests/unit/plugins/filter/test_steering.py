@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.lowlat.k8snet.plugins.filter.steering import FilterModule
+
+FILTERS = FilterModule().filters()
+
+
+def test_filter_names_are_the_public_api():
+    assert sorted(FILTERS) == ['cpulist', 'cpumask', 'lscpu_topology', 'steering_plan']
+
+
+def test_readme_examples():
+    assert FILTERS['cpumask']('1-8,10-17', 36) == '00000000,0003fdfe'
+    assert FILTERS['cpumask']([1], 2) == '00000002'
+    assert FILTERS['cpulist']('0,0003fdfe') == '1-8,10-17'
+    assert FILTERS['cpulist']('0000000f,f803fe00') == '9-17,27-35'
+    topo = FILTERS['lscpu_topology']('# CPU,Core,Socket,Node\n0,0,0,0\n1,0,0,0\n')
+    assert topo['siblings'] == {'0': '0-1', '1': '0-1'}
+    plan = FILTERS['steering_plan'](topo, {'name': 'eth0', 'rx_queues': 1, 'tx_queues': 1})
+    assert plan['nginx_worker_cpus'] == '0'
+
+
+@pytest.mark.parametrize('name, args, words', [
+    ('cpumask', ('0-40', 36), 'lowlat.k8snet.cpumask: CPU 36-40 does not exist'),
+    ('cpumask', (True, 36), 'boolean'),
+    ('cpulist', ('zz',), 'lowlat.k8snet.cpulist'),
+    ('lscpu_topology', ('',), 'lists no CPU'),
+    ('steering_plan', ({}, {}), 'lowlat.k8snet.steering_plan: topology lacks'),
+])
+def test_errors_are_filter_errors(name, args, words):
+    with pytest.raises(AnsibleFilterError) as err:
+        FILTERS[name](*args)
+    assert words in str(err.value)

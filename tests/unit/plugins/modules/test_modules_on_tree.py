@@ -1,0 +1,196 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The modules' planning, check mode, diff and validation on a captured-style /sys + /proc tree.
+
+Kernel semantics (mask formatting, rounding, EOVERFLOW) are covered by the integration tests
+on the real kernel; these tests cover the module logic quickly and without root.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.lowlat.k8snet.plugins.modules import host_facts, irq_affinity, queue_steering
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+
+
+def put(root, rel, text, mode=None):
+    path = os.path.join(str(root), rel)
+    if not os.path.isdir(os.path.dirname(path)):
+        os.makedirs(os.path.dirname(path))
+    with open(path, 'w') as handle:
+        handle.write(text)
+    if mode is not None:
+        os.chmod(path, mode)
+    return path
+
+
+def get(root, rel):
+    with open(os.path.join(str(root), rel)) as handle:
+        return handle.read().strip()
+
+
+@pytest.fixture
+def host(tmp_path):
+    """A 36-CPU, two-node host with a two-queue ixgbevf NIC, as the study had."""
+    put(tmp_path, 'sys/devices/system/cpu/online', '0-35\n')
+    put(tmp_path, 'sys/devices/system/cpu/possible', '0-35\n')
+    put(tmp_path, 'sys/devices/system/cpu/isolated', '\n')
+    for cpu in range(36):
+        core = cpu % 18
+        put(tmp_path, 'sys/devices/system/cpu/cpu%d/topology/core_id' % cpu, '%d\n' % core)
+        put(tmp_path, 'sys/devices/system/cpu/cpu%d/topology/physical_package_id' % cpu, '%d\n' % (core // 9))
+    put(tmp_path, 'sys/devices/system/node/node0/cpulist', '0-8,18-26\n')
+    put(tmp_path, 'sys/devices/system/node/node1/cpulist', '9-17,27-35\n')
+    pci = 'sys/devices/pci0000:00/0000:00:03.0'
+    put(tmp_path, pci + '/numa_node', '-1\n')
+    for irq in (60, 61, 62):
+        put(tmp_path, pci + '/msi_irqs/%d' % irq, 'msix\n')
+        put(tmp_path, 'proc/irq/%d/smp_affinity_list' % irq, '0-35\n')
+        put(tmp_path, 'proc/irq/%d/effective_affinity_list' % irq, '0\n')
+    os.makedirs(os.path.join(str(tmp_path), 'sys/class/net/eth0'))
+    os.symlink(os.path.join(str(tmp_path), pci), os.path.join(str(tmp_path), 'sys/class/net/eth0/device'))
+    for q in range(2):
+        put(tmp_path, 'sys/class/net/eth0/queues/rx-%d/rps_cpus' % q, '0,00000000\n')
+        put(tmp_path, 'sys/class/net/eth0/queues/rx-%d/rps_flow_cnt' % q, '0\n')
+        put(tmp_path, 'sys/class/net/eth0/queues/tx-%d/xps_cpus' % q, '0,00000000\n')
+    put(tmp_path, 'sys/class/net/eth0/mtu', '9001\n')
+    put(tmp_path, 'proc/sys/net/core/rps_sock_flow_entries', '0\n')
+    put(tmp_path, 'proc/sys/kernel/osrelease', '4.3.0\n')
+    put(tmp_path, 'proc/net/route', 'Iface\tDestination\tGateway\neth0\t00000000\t0101A8C0\n')
+    with open(os.path.join(FIXTURES, 'ixgbevf_interrupts.txt')) as handle:
+        put(tmp_path, 'proc/interrupts', handle.read())
+    return tmp_path
+
+
+def run(module, args, capsys, check=False, diff=False):
+    args = dict(args)
+    args['_ansible_check_mode'] = check
+    args['_ansible_diff'] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_host_facts_reads_the_study_host(host, capsys):
+    out = run(host_facts, {'root': str(host)}, capsys)
+    facts = out['ansible_facts']['lowlat_k8snet']
+    assert out['changed'] is False
+    assert facts['topology']['nodes'] == {'0': '0-8,18-26', '1': '9-17,27-35'}
+    assert facts['topology']['physical'] == '0-17'
+    assert facts['default_interface'] == 'eth0'
+    nic = facts['nics']['eth0']
+    assert (nic['rx_queues'], nic['tx_queues'], nic['irqs'], nic['other_irqs']) == (2, 2, [60, 61], [62])
+    assert nic['numa_node'] is None and nic['pci_address'] == '0000:00:03.0' and nic['mtu'] == 9001
+    assert facts['kernel']['release'] == '4.3.0' and facts['kernel']['root_netns'] is True
+
+
+def test_host_facts_unknown_interface(host, capsys):
+    out = run(host_facts, {'root': str(host), 'interfaces': ['eth9']}, capsys)
+    assert out['failed'] and 'eth9' in out['msg'] and 'eth0' in out['msg']
+
+
+STUDY = {'interface': 'eth0', 'rps_cpus': '1-8,10-17',
+         'xps_cpus': {'tx-0': '0-8,18-26', 'tx-1': '9-17,27-35'},
+         'rps_flow_cnt': 32768, 'rps_sock_flow_entries': 60000}
+
+
+def test_queue_steering_check_mode_writes_nothing(host, capsys):
+    out = run(queue_steering, dict(STUDY, root=str(host)), capsys, check=True, diff=True)
+    assert out['changed'] is True
+    assert get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '0,00000000'
+    assert get(host, 'proc/sys/net/core/rps_sock_flow_entries') == '0'
+    assert 'rx-0 rps_cpus: 1-8,10-17' in out['diff']['after']
+    assert out['rps_sock_flow_entries'] == {'before': 0, 'after': 65536}
+
+
+def test_queue_steering_applies_exact_width_then_is_idempotent(host, capsys):
+    out = run(queue_steering, dict(STUDY, root=str(host)), capsys)
+    assert out['changed'] is True
+    assert get(host, 'sys/class/net/eth0/queues/rx-1/rps_cpus') == '00000000,0003fdfe'
+    assert get(host, 'sys/class/net/eth0/queues/tx-1/xps_cpus') == '0000000f,f803fe00'
+    # the kernel would round 60000 up to 65536; emulate what it reads back
+    put(host, 'proc/sys/net/core/rps_sock_flow_entries', '65536\n')
+    put(host, 'sys/class/net/eth0/queues/tx-0/xps_cpus', '0,07fc01ff\n')   # kernel's short top word
+    again = run(queue_steering, dict(STUDY, root=str(host)), capsys, diff=True)
+    assert again['changed'] is False
+    assert again['diff'] == {'before': '', 'after': ''}
+
+
+@pytest.mark.parametrize('args, words', [
+    ({'interface': 'eth7'}, "interface 'eth7' does not exist"),
+    ({'rps_cpus': '0-40'}, 'CPU 36-40 does not exist on this host (possible CPUs: 0-35)'),
+    ({'rps_cpus': 'one'}, "'one' is not a CPU number"),
+    ({'rps_cpus': True}, 'boolean'),
+    ({'xps_cpus': {'tx-5': '1'}}, "'tx-5' is not a tx queue of eth0; its tx queues are tx-0, tx-1"),
+    ({'rps_flow_cnt': {'rx-0': 'many'}}, 'rps_flow_cnt of eth0 rx-0 must be a whole number'),
+    ({'rps_flow_cnt': False}, 'must be a whole number'),
+    ({'rps_sock_flow_entries': 1 << 30}, 'at most 536870912'),
+])
+def test_queue_steering_bad_input_writes_nothing(host, capsys, args, words):
+    base = {'interface': 'eth0', 'rps_cpus': '1-8', 'root': str(host)}
+    base.update(args)
+    out = run(queue_steering, base, capsys)
+    assert out['failed'] is True
+    assert words in out['msg']
+    assert get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '0,00000000'
+
+
+def test_queue_steering_outside_root_netns(host, capsys):
+    os.remove(os.path.join(str(host), 'proc/sys/net/core/rps_sock_flow_entries'))
+    out = run(queue_steering, dict(STUDY, root=str(host)), capsys)
+    assert out['failed'] and 'only in the root network namespace' in out['msg']
+    assert get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '0,00000000'
+
+
+def test_queue_steering_drops_isolated_cpus_from_rps(host, capsys):
+    put(host, 'sys/devices/system/cpu/isolated', '1-4\n')
+    out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '1-8', 'root': str(host)}, capsys)
+    assert out['queues']['rx-0']['rps_cpus']['after'] == '5-8'
+    assert any('isolated CPUs 1-4' in note for note in out['notes'])
+    bad = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '1-4', 'root': str(host)}, capsys)
+    assert bad['failed'] and 'is isolated' in bad['msg']
+
+
+def test_irq_affinity_check_apply_rerun(host, capsys):
+    args = {'irqs': {'60': '0', '61': [9]}, 'root': str(host)}
+    check = run(irq_affinity, args, capsys, check=True, diff=True)
+    assert check['changed'] and check['changed_irqs'] == [60, 61]
+    assert get(host, 'proc/irq/60/smp_affinity_list') == '0-35'
+    assert 'irq 61: 9' in check['diff']['after']
+    applied = run(irq_affinity, args, capsys)
+    assert applied['changed'] and applied['irqs']['61']['after'] == '9'
+    assert get(host, 'proc/irq/61/smp_affinity_list') == '9'
+    again = run(irq_affinity, args, capsys)
+    assert again['changed'] is False and again['irqs']['60']['status'] == 'unchanged'
+
+
+def test_irq_affinity_managed_irq_is_skipped_unless_strict(host, capsys):
+    path = put(host, 'proc/irq/62/smp_affinity_list', '0-35\n', mode=0o444)
+    args = {'irqs': {'60': '0', '62': '9'}, 'root': str(host)}
+    out = run(irq_affinity, args, capsys)
+    assert out['changed'] and out['irqs']['62']['status'] == 'skipped'
+    assert 'managed IRQ' in out['skipped']['62']
+    strict = run(irq_affinity, dict(args, strict=True), capsys)
+    assert strict['failed'] and 'refused to change IRQs 62' in strict['msg']
+    os.chmod(path, 0o644)
+
+
+@pytest.mark.parametrize('irqs, words', [
+    ({'99': '0'}, 'IRQ 99 does not exist'),
+    ({'60': '0', '61': '36'}, 'IRQ 61: CPU 36 is not an online CPU of this host (online: 0-35)'),
+    ({'60': ''}, 'IRQ 60: an empty CPU list is not allowed'),
+    ({'eth0': '0'}, "IRQ 'eth0' is not an IRQ number"),
+    ({'60': True}, 'boolean'),
+])
+def test_irq_affinity_bad_input_writes_nothing(host, capsys, irqs, words):
+    out = run(irq_affinity, {'irqs': dict({'61': '9'}, **irqs), 'root': str(host)}, capsys)
+    assert out['failed'] and words in out['msg']
+    assert get(host, 'proc/irq/61/smp_affinity_list') == '0-35'
