@@ -30,11 +30,8 @@ options:
       - An interface that does not exist is an error.
     type: list
     elements: str
-  root:
-    description:
-      - Directory under which C(/sys) and C(/proc) are read. Only for reading a captured tree.
-    type: path
-    default: /
+extends_documentation_fragment:
+  - lowlat.k8snet.sysfs
 attributes:
   check_mode:
     support: full

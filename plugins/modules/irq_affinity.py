@@ -36,18 +36,9 @@ options:
       - Fail when the kernel refuses to change an IRQ (managed IRQs).
     type: bool
     default: false
-  root:
-    description:
-      - Directory under which C(/proc) and C(/sys) are used. Only for testing on a captured tree.
-    type: path
-    default: /
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change and writes nothing.
-  diff_mode:
-    support: full
-    description: Shows each changed IRQ's CPU list before and after.
+extends_documentation_fragment:
+  - lowlat.k8snet.sysfs
+  - lowlat.k8snet.sysfs.writes
 '''
 
 EXAMPLES = r'''

@@ -53,18 +53,9 @@ options:
       - Global RFS socket flow table size (C(net.core.rps_sock_flow_entries)), 0 to 2^29.
       - Exists only in the root network namespace; setting it from another namespace is an error.
     type: raw
-  root:
-    description:
-      - Directory under which C(/sys) and C(/proc) are used. Only for testing on a captured tree.
-    type: path
-    default: /
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change and writes nothing.
-  diff_mode:
-    support: full
-    description: Shows each changed value as a CPU list or number, before and after.
+extends_documentation_fragment:
+  - lowlat.k8snet.sysfs
+  - lowlat.k8snet.sysfs.writes
 '''
 
 EXAMPLES = r'''

@@ -47,3 +47,22 @@ def test_check_apply_rerun_through_ansible(netns):
 
     stats, _tasks = playbook(netns.name)
     assert stats['changed'] == 0 and stats['failures'] == 0
+
+
+def test_plan_playbook_by_fqcn_changes_nothing():
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
+               '-c', 'local', '-e', 'ansible_python_interpreter=' + sys.executable, 'lowlat.k8snet.plan']
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(proc.stdout[proc.stdout.index('{'):])
+    assert result['stats']['localhost']['changed'] == 0
+    tasks = dict((task['task']['name'], task['hosts']['localhost']) for play in result['plays']
+                 for task in play['tasks'])
+    facts = tasks['Read CPUs, NUMA nodes, NICs and kernel features']['ansible_facts']['lowlat_k8snet']
+    plan = tasks['Compute the plan']['ansible_facts']['plan_steering']
+    nic = facts['nics'][facts['default_interface']]
+    assert sorted(int(irq) for irq in plan['irq_affinity']) == sorted(nic['irqs'])
+    assert set(plan['rps_cpus']) == set('rx-%d' % q for q in range(nic['rx_queues']))
+    assert plan['reasons']
