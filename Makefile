@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Commands the tests use, and the Debian packages that carry them.
-DEPS := ip:iproute2 git:git lscpu:util-linux
+DEPS := ip:iproute2 git:git lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables
 SANITY_PYTHON := 3.11
 
 .PHONY: help
@@ -55,7 +55,7 @@ pip-standin: ## Put the offline pip bootstrap stand-in where ansible-test looks 
 	@cp tests/tools/get_pip_standin.py ~/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: test
-test: venv collection lint sanity test-units test-integration ## Everything CI runs (as root)
+test: venv collection lint sanity test-units test-lab test-integration ## Everything CI runs (as root)
 
 .PHONY: test-units
 test-units: venv test-tree pip-standin ## Unit tests (ansible-test units, fixtures of real hosts)
@@ -80,6 +80,26 @@ lint: venv collection ## ansible-lint (production profile), yamllint, changelog 
 plan: venv collection ## Show this machine's facts and steering plan (changes nothing)
 	$(BIN)/ansible-playbook -i localhost, -c local -e ansible_python_interpreter=$(CURDIR)/$(BIN)/python \
 		playbooks/plan.yml
+
+.PHONY: lab
+lab: venv collection ## Build the lab image (cached) and start the two lab hosts
+	lab/up.sh
+
+.PHONY: lab-down
+lab-down: ## Remove the lab and restore the machine's host-global kernel values
+	lab/down.sh
+
+.PHONY: site-lab
+site-lab: lab ## Run site.yml on the lab's benchnodes
+	$(BIN)/ansible-playbook -i inventories/lab playbooks/site.yml -l benchnodes
+
+.PHONY: reset-lab
+reset-lab: ## Run reset.yml on the lab's benchnodes
+	$(BIN)/ansible-playbook -i inventories/lab playbooks/reset.yml -l benchnodes
+
+.PHONY: test-lab
+test-lab: venv collection ## molecule test: site.yml on the lab, idempotence, verify, restart, reset
+	cd molecule/.. && $(BIN)/molecule test
 
 .PHONY: bench
 bench: venv collection ## Plan time for 8192 CPUs and a 256-queue NIC (goal < 50 ms)

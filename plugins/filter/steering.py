@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.lowlat.k8snet.plugins.module_utils import cpuset
+from ansible_collections.lowlat.k8snet.plugins.module_utils import netcheck
 from ansible_collections.lowlat.k8snet.plugins.module_utils import plan
 from ansible_collections.lowlat.k8snet.plugins.module_utils import topology
 
@@ -43,4 +44,7 @@ class FilterModule(object):
             'cpulist': _wrap('cpulist', cpulist),
             'lscpu_topology': _wrap('lscpu_topology', topology.parse_lscpu),
             'steering_plan': _wrap('steering_plan', plan.steering_plan),
+            'cidrs_overlap': _wrap('cidrs_overlap', netcheck.cidrs_overlap),
+            'overlapping_pairs': _wrap('overlapping_pairs', netcheck.overlapping_pairs),
+            'notrack_rules': _wrap('notrack_rules', netcheck.notrack_rules),
         }

@@ -36,6 +36,18 @@ options:
       - Fail when the kernel refuses to change an IRQ (managed IRQs).
     type: bool
     default: false
+  record:
+    description:
+      - JSON file keeping each IRQ's affinity from before this collection first changed it (later
+        runs never overwrite a kept value). The reset playbook restores from it.
+      - Not written in check mode.
+    type: path
+  persist:
+    description:
+      - JSON file listing every IRQ given, by its action name in C(/proc/interrupts) (IRQ numbers
+        can change across reboots) with its CPU list, replayed at boot by the C(lowlat-k8snet-apply)
+        unit. A change of this file alone makes the task changed.
+    type: path
 extends_documentation_fragment:
   - lowlat.k8snet.sysfs
   - lowlat.k8snet.sysfs.writes
@@ -69,6 +81,11 @@ changed_irqs:
   type: list
   elements: int
   sample: [60]
+persist_changed:
+  description: Whether the persist file was (or in check mode would be) rewritten.
+  returned: always
+  type: bool
+  sample: false
 skipped:
   description: IRQs the kernel refused to change, with the reason.
   returned: always
@@ -87,6 +104,8 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, to_bits,
 )
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
+from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
+from ansible_collections.lowlat.k8snet.plugins.module_utils.record import Record, persist_payload, sync_file
 
 
 def validate(host, irqs):
@@ -121,6 +140,8 @@ def main():
         argument_spec=dict(
             irqs=dict(type='dict', required=True),
             strict=dict(type='bool', default=False),
+            record=dict(type='path'),
+            persist=dict(type='path'),
             root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,
@@ -128,14 +149,25 @@ def main():
     host = Host(module.params['root'])
     try:
         plan = validate(host, module.params['irqs'])
+        record = Record(module.params['record'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
+    names = {}
+    for entry in parse_interrupts(host.read('proc/interrupts', default='')):
+        names[entry['irq']] = ','.join(entry['actions'])
+
+    persist_changed = False
+    if module.params['persist']:
+        text = persist_payload('lowlat.k8snet.irq_affinity', irqs=[
+            dict(irq=irq, name=names.get(irq, ''), cpus=format_list(bits)) for irq, bits in plan])
+        persist_changed = sync_file(module.params['persist'], text, module.check_mode)[0]
 
     results = {}
     rows = []
     changed_irqs = []
     skipped = {}
     failures = []
+    pending = []
     for irq, bits in plan:
         path = host.path('proc/irq', str(irq), 'smp_affinity_list')
         before = to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq, default=''),
@@ -144,28 +176,29 @@ def main():
         results[str(irq)] = entry
         if before == bits:
             continue
-        read_only = not (os.stat(path).st_mode & 0o222)
-        if read_only:
+        if not os.stat(path).st_mode & 0o222:
             entry.update(status='skipped', reason='managed IRQ: its affinity file is read-only '
                          '(kernel >= 6.12 managed or no-balance IRQ)')
             skipped[str(irq)] = entry['reason']
             continue
-        rows.append(('irq %d' % irq, format_list(before), format_list(bits)))
-        if module.check_mode:
-            entry.update(after=format_list(bits), status='changed')
-            changed_irqs.append(irq)
-            continue
-        error = write_value(path, format_list(bits))
+        pending.append((irq, bits, before, path, entry))
+
+    if not module.check_mode:
+        for irq, _bits, before, _path, _entry in pending:
+            record.remember('irq:%s' % (names.get(irq) or irq), 'irq',
+                            dict(irq=irq, name=names.get(irq, '')), format_list(before))
+        record.save()
+    for irq, bits, before, path, entry in pending:
+        error = None if module.check_mode else write_value(path, format_list(bits))
         if error is None:
             entry.update(after=format_list(bits), status='changed')
             changed_irqs.append(irq)
+            rows.append(('irq %d' % irq, format_list(before), format_list(bits)))
         elif refused_by_kernel(error):
-            rows.pop()
             entry.update(status='skipped', reason='managed IRQ: the kernel refused the write (%s)'
                          % errno.errorcode.get(error.errno, error.errno))
             skipped[str(irq)] = entry['reason']
         else:
-            rows.pop()
             entry.update(status='failed', reason=str(error))
             failures.append('IRQ %d: %s' % (irq, error))
 
@@ -176,8 +209,8 @@ def main():
             entry['after'] = format_list(to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq,
                                                            default=''), 'IRQ affinity'))
 
-    result = dict(changed=bool(changed_irqs), irqs=results, changed_irqs=changed_irqs,
-                  skipped=skipped)
+    result = dict(changed=bool(changed_irqs) or persist_changed, irqs=results,
+                  changed_irqs=changed_irqs, skipped=skipped, persist_changed=persist_changed)
     if module._diff:
         result['diff'] = diff_text(rows)
     if failures:

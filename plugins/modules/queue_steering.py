@@ -53,6 +53,18 @@ options:
       - Global RFS socket flow table size (C(net.core.rps_sock_flow_entries)), 0 to 2^29.
       - Exists only in the root network namespace; setting it from another namespace is an error.
     type: raw
+  record:
+    description:
+      - JSON file keeping the value every changed setting had before this collection first changed
+        it (later runs never overwrite a kept value). The reset playbook restores from it.
+      - Not written in check mode.
+    type: path
+  persist:
+    description:
+      - JSON file listing every managed value (paths and masks), replayed at boot and when the
+        interface is added again by the C(lowlat-k8snet-apply) unit and udev rule.
+      - A change of this file alone makes the task changed.
+    type: path
 extends_documentation_fragment:
   - lowlat.k8snet.sysfs
   - lowlat.k8snet.sysfs.writes
@@ -96,6 +108,11 @@ queues:
   sample:
     rx-0: {rps_cpus: {before: '', after: 1-8}, rps_flow_cnt: {before: 0, after: 32768}}
     tx-0: {xps_cpus: {before: '0-1', after: 0-8,18-26}}
+persist_changed:
+  description: Whether the persist file was (or in check mode would be) rewritten.
+  returned: always
+  type: bool
+  sample: false
 notes:
   description: CPUs left out because they are offline or isolated (also given as warnings).
   returned: always
@@ -117,6 +134,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, format_mask, next_power_of_two, parse_mask, to_bits,
 )
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
+from ansible_collections.lowlat.k8snet.plugins.module_utils.record import Record, persist_payload, sync_file
 
 MAX_FLOW_CNT = 1 << 30
 MAX_SOCK_ENTRIES = 1 << 29
@@ -139,7 +157,8 @@ class Planner(object):
         self.possible = sets['possible']
         self.online = sets['online']
         self.isolated = sets['isolated']
-        self.changes = []   # (label, path, value to write, before text, after text)
+        self.changes = []   # dicts: label, rel, value (to write), raw (as read), before, after
+        self.desired = []   # (rel, value) of every managed value, for the persist file
         self.report = {}
 
     def warn(self, text):
@@ -207,19 +226,25 @@ class Planner(object):
     def add_mask(self, option, queue, value, rps):
         bits = self.cpus(value, option, queue, rps)
         rel = '%s/%s/%s' % (self.base, queue, option)
-        current = parse_mask(self.read(rel, '%s of %s %s' % (option, self.interface, queue)))
+        raw = self.read(rel, '%s of %s %s' % (option, self.interface, queue))
+        current = parse_mask(raw)
         self.report.setdefault(queue, {})[option] = dict(before=format_list(current),
                                                          after=format_list(bits))
+        self.desired.append((rel, format_mask(bits, self.possible)))
         if current != bits:
-            self.changes.append(('%s %s' % (queue, option), rel, format_mask(bits, self.possible),
-                                 format_list(current), format_list(bits)))
+            self.changes.append(dict(label='%s %s' % (queue, option), rel=rel, raw=raw,
+                                     value=format_mask(bits, self.possible),
+                                     before=format_list(current), after=format_list(bits)))
 
     def add_count(self, rel, label, wanted, report):
-        current = int(self.read(rel, label) or 0)
+        raw = self.read(rel, label)
+        current = int(raw or 0)
         target = next_power_of_two(wanted)
         report.update(before=current, after=target)
+        self.desired.append((rel, str(target)))
         if current != target:
-            self.changes.append((label, rel, str(wanted), current, target))
+            self.changes.append(dict(label=label, rel=rel, raw=raw, value=str(wanted),
+                                     before=current, after=target))
 
 
 def build(module, host):
@@ -257,6 +282,8 @@ def main():
             xps_cpus=dict(type='raw'),
             rps_flow_cnt=dict(type='raw'),
             rps_sock_flow_entries=dict(type='raw'),
+            record=dict(type='path'),
+            persist=dict(type='path'),
             root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,
@@ -264,25 +291,40 @@ def main():
     host = Host(module.params['root'])
     try:
         plan, sock = build(module, host)
+        record = Record(module.params['record'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
+    persist_changed = False
+    persist_before = None
+    if module.params['persist']:
+        text = persist_payload('lowlat.k8snet.queue_steering',
+                               writes=[dict(path='/' + rel, value=value) for rel, value in plan.desired])
+        persist_changed, persist_before = sync_file(module.params['persist'], text, module.check_mode)
+
     written = []
     if not module.check_mode:
-        for label, rel, value, _before, _after in plan.changes:
-            error = write_value(host.path(rel), value)
+        for change in plan.changes:
+            record.remember('/' + change['rel'], 'path', '/' + change['rel'], change['raw'])
+        record.save()
+        for change in plan.changes:
+            error = write_value(host.path(change['rel']), change['value'])
             if error is not None:
-                module.fail_json(msg="writing %s to %s failed: %s (already written: %s)"
-                                 % (value, '/' + rel, error, ', '.join(written) or 'nothing'),
+                module.fail_json(msg="writing %s to /%s failed: %s (already written: %s)"
+                                 % (change['value'], change['rel'], error, ', '.join(written) or 'nothing'),
                                  queues=plan.report)
-            written.append(label)
-    result = dict(changed=bool(plan.changes), interface=plan.interface,
-                  possible_cpus=plan.possible, queues=plan.report, notes=plan.notes)
+            written.append(change['label'])
+    result = dict(changed=bool(plan.changes) or persist_changed, interface=plan.interface,
+                  possible_cpus=plan.possible, queues=plan.report, notes=plan.notes,
+                  persist_changed=persist_changed)
     if sock is not None:
         result['rps_sock_flow_entries'] = sock
     if module._diff:
-        result['diff'] = diff_text([(label, before, after)
-                                    for label, _rel, _value, before, after in plan.changes])
+        rows = [(c['label'], c['before'], c['after']) for c in plan.changes]
+        if persist_changed:
+            rows.append((module.params['persist'], 'absent' if persist_before is None else 'older content',
+                         'updated'))
+        result['diff'] = diff_text(rows)
     module.exit_json(**result)
 
 

@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every knob site.yml sets on the lab hosts, and every original value after reset.yml."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import parse_mask
+from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import steering_plan
+from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import parse_lscpu
+from conftest import ORIGINALS, host_vars, load_yaml
+
+SYSCTLS = load_yaml('roles', 'sysctl', 'defaults', 'main.yml')['sysctl_settings']
+OUR_FILES = ['/etc/sysctl.d/90-lowlat-k8snet.conf', '/etc/lowlat-k8snet', '/var/lib/lowlat-k8snet',
+             '/etc/systemd/system/lowlat-k8snet-apply.service', '/etc/udev/rules.d/90-lowlat-k8snet.rules',
+             '/usr/local/sbin/lowlat-k8snet-apply', '/etc/tuned/lowlat-network-latency']
+
+
+def name_of(host):
+    return host.backend.name.replace('lowlat-', '')
+
+
+def queues(host, kind):
+    listing = host.check_output('ls /sys/class/net/eth0/queues').split()
+    return sorted((q for q in listing if q.startswith(kind + '-')), key=lambda q: int(q.split('-')[1]))
+
+
+def knobs(host):
+    """Every value the roles change on a lab host, as text."""
+    values = {}
+    for queue in queues(host, 'rx'):
+        for knob in ('rps_cpus', 'rps_flow_cnt'):
+            values['%s/%s' % (queue, knob)] = host.file('/sys/class/net/eth0/queues/%s/%s' % (queue, knob)).content_string.strip()
+    for setting in SYSCTLS:
+        if setting['name'].startswith('net.'):
+            values[setting['name']] = ' '.join(host.check_output('sysctl -n %s' % setting['name']).split())
+    values['nft tables'] = host.check_output('nft list tables')
+    values['tuned running'] = host.run('systemctl is-active tuned').stdout.strip()
+    return values
+
+
+def plan_for(host):
+    policy = host_vars(name_of(host))
+    topology = parse_lscpu(host.check_output('lscpu -p=CPU,CORE,SOCKET,NODE'))
+    nic = {'name': 'eth0', 'rx_queues': len(queues(host, 'rx')), 'tx_queues': len(queues(host, 'tx')), 'irqs': []}
+    return steering_plan(topology, nic, connections=policy['steering_plan_connections'],
+                         rps=policy['steering_plan_rps'], rps_min_cpus=policy['steering_plan_rps_min_cpus'])
+
+
+@pytest.mark.record
+def test_record_originals(host):
+    data = {}
+    if os.path.exists(ORIGINALS):
+        with open(ORIGINALS) as handle:
+            data = json.load(handle)
+    data[host.backend.name] = knobs(host)
+    with open(ORIGINALS, 'w') as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+    assert all(not host.file(path).exists for path in OUR_FILES)
+
+
+@pytest.mark.tuned
+def test_queues_follow_the_plan(host):
+    plan = plan_for(host)
+    assert plan['rps_flow_cnt']['rx-0'] > 0, 'the lab policy must turn RPS and RFS on'
+    for queue, mask in plan['rps_masks'].items():
+        live = host.file('/sys/class/net/eth0/queues/%s/rps_cpus' % queue).content_string
+        assert parse_mask(live) == parse_mask(mask), queue
+        count = host.file('/sys/class/net/eth0/queues/%s/rps_flow_cnt' % queue).content_string
+        assert int(count) == plan['rps_flow_cnt'][queue]
+    for queue, mask in plan['xps_masks'].items():
+        live = host.file('/sys/class/net/eth0/queues/%s/xps_cpus' % queue).content_string
+        assert parse_mask(live) == parse_mask(mask), queue
+
+
+@pytest.mark.tuned
+def test_sysctls_at_run_time_and_in_the_file(host):
+    conf = host.file('/etc/sysctl.d/90-lowlat-k8snet.conf')
+    assert conf.exists and conf.user == 'root'
+    for setting in SYSCTLS:
+        value = ' '.join(str(setting['value']).split())
+        line = '%s = %s' % (setting['name'], value)
+        if setting['name'].startswith('net.') or host_vars(name_of(host))['lowlat_host_global']:
+            assert line in conf.content_string
+            assert ' '.join(host.check_output('sysctl -n %s' % setting['name']).split()) == value, setting
+        else:
+            # host-global, and this host leaves those to the one that owns the kernel
+            assert line not in conf.content_string
+
+
+@pytest.mark.tuned
+def test_notrack_table_both_directions(host):
+    table = host.check_output('nft list table inet lowlat_notrack')
+    cidr = host_vars(name_of(host))['notrack_rules'][0]['cidr']
+    assert 'hook prerouting priority raw' in table and 'hook output priority raw' in table
+    for rule in ('ip saddr %s tcp dport 80 notrack' % cidr, 'ip saddr %s tcp sport 80 notrack' % cidr,
+                 'ip daddr %s tcp sport 80 notrack' % cidr, 'ip daddr %s tcp dport 80 notrack' % cidr):
+        assert rule in table
+    assert host.check_output('nft list tables').count('lowlat') == 1
+
+
+@pytest.mark.tuned
+def test_tuned_profile(host):
+    profile = host.file('/etc/tuned/lowlat-network-latency/tuned.conf')
+    assert profile.exists and 'include=network-latency' in profile.content_string
+    active = host.run('tuned-adm active').stdout
+    if host_vars(name_of(host))['lowlat_host_global']:
+        assert 'Current active profile: lowlat-network-latency' in active
+    else:
+        assert not host.service('tuned').is_running, 'tuned must not run on a second host of one kernel'
+
+
+@pytest.mark.tuned
+def test_persistence_pieces(host):
+    assert host.service('lowlat-k8snet-apply').is_enabled
+    assert host.file('/etc/udev/rules.d/90-lowlat-k8snet.rules').contains('lowlat-k8snet-apply --interface')
+    persisted = json.loads(host.file('/etc/lowlat-k8snet/persist/packet_steering-eth0.json').content_string)
+    paths = [write['path'] for write in persisted['writes']]
+    assert '/sys/class/net/eth0/queues/rx-0/rps_cpus' in paths
+    record = json.loads(host.file('/var/lib/lowlat-k8snet/originals.json').content_string)
+    assert '/sys/class/net/eth0/queues/rx-0/rps_cpus' in record['entries']
+
+
+@pytest.mark.originals
+def test_every_original_value_is_back(host):
+    with open(ORIGINALS) as handle:
+        recorded = json.load(handle)[host.backend.name]
+    assert knobs(host) == recorded
+
+
+@pytest.mark.originals
+def test_our_files_are_gone(host):
+    left = [path for path in OUR_FILES if host.file(path).exists]
+    assert left == []
+    assert not host.service('lowlat-k8snet-apply').is_enabled

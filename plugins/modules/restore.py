@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lowlat.k8snet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: restore
+short_description: Put back every kernel value this collection changed, from its record of originals
+version_added: 0.1.0
+description:
+  - Reads the record written by M(lowlat.k8snet.irq_affinity), M(lowlat.k8snet.queue_steering) and
+    M(lowlat.k8snet.sysctl) (the value each setting had before the collection first changed it) and
+    writes those values back, all in one call.
+  - IRQs are found again by their action name, since IRQ numbers can change across reboots.
+  - A setting whose file no longer exists (an interface that is gone) is skipped with the reason.
+  - When everything was restored the record is removed, so a second run reports no change.
+author:
+  - lowlat.k8snet maintainers (@lowlat)
+options:
+  record:
+    description:
+      - The record of original values.
+    type: path
+    default: /var/lib/lowlat-k8snet/originals.json
+  keep_record:
+    description:
+      - Keep the record after restoring.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - lowlat.k8snet.sysfs
+  - lowlat.k8snet.sysfs.writes
+'''
+
+EXAMPLES = r'''
+- name: Restore every value the collection changed
+  lowlat.k8snet.restore:
+'''
+
+RETURN = r'''
+restored:
+  description: What was (or in check mode would be) written back, by setting.
+  returned: always
+  type: dict
+  sample: {"/proc/sys/net/core/somaxconn": {before: "8192", after: "4096"}}
+skipped:
+  description: Settings that could not be restored, with the reason.
+  returned: always
+  type: dict
+  sample: {"/sys/class/net/veth1/queues/rx-0/rps_cpus": "the file no longer exists"}
+'''
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value
+from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
+from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
+from ansible_collections.lowlat.k8snet.plugins.module_utils.record import read_text
+
+
+def same(current, wanted):
+    return ' '.join((current or '').split()) == ' '.join((wanted or '').split())
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            record=dict(type='path', default='/var/lib/lowlat-k8snet/originals.json'),
+            keep_record=dict(type='bool', default=False),
+            root=dict(type='path', default='/'),
+        ),
+        supports_check_mode=True,
+    )
+    host = Host(module.params['root'])
+    record_path = module.params['record']
+    text = read_text(record_path)
+    if text is None:
+        module.exit_json(changed=False, restored={}, skipped={}, msg='no record: nothing to restore')
+    try:
+        entries = json.loads(text).get('entries', {})
+    except ValueError:
+        module.fail_json(msg='the record %s is not valid JSON; nothing was restored' % record_path)
+
+    by_name = {}
+    for entry in parse_interrupts(host.read('proc/interrupts', default='')):
+        by_name[','.join(entry['actions'])] = entry['irq']
+
+    plan = []
+    skipped = {}
+    for key in sorted(entries):
+        item = entries[key]
+        if item.get('kind') == 'irq':
+            target = item.get('target') or {}
+            irq = by_name.get(target.get('name')) if target.get('name') else None
+            if irq is None:
+                irq = target.get('irq')
+            rel = 'proc/irq/%s/smp_affinity_list' % irq
+        else:
+            rel = str(item.get('target', '')).lstrip('/')
+        current = host.read(rel)
+        if current is None:
+            skipped[key] = 'the file /%s no longer exists' % rel
+            continue
+        if not same(current, item.get('value')):
+            plan.append((key, rel, current, item.get('value')))
+
+    restored = {}
+    failures = []
+    for key, rel, current, value in plan:
+        error = None if module.check_mode else write_value(host.path(rel), str(value))
+        if error is None:
+            restored['/' + rel] = {'before': current, 'after': value}
+        else:
+            failures.append('/%s: %s' % (rel, error))
+    if not module.check_mode and not failures and not module.params['keep_record']:
+        try:
+            os.unlink(record_path)
+        except OSError as exc:
+            failures.append('removing %s: %s' % (record_path, exc))
+    result = dict(changed=bool(plan) or (not module.params['keep_record']),
+                  restored=restored, skipped=skipped)
+    if module._diff:
+        result['diff'] = diff_text([(path, item['before'], item['after']) for path, item in restored.items()])
+    if failures:
+        module.fail_json(msg='could not restore: %s' % '; '.join(failures), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
