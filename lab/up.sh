@@ -33,14 +33,7 @@ for node in $nodes; do
         --label lowlat.k8snet.lab=1 "$image" >/dev/null
 done
 start=$(date +%s)
-for node in $nodes; do
-    until status=$(podman exec "lowlat-$node" systemctl is-system-running 2>/dev/null) \
-            || [ "$status" = degraded ]; do
-        if [ $(( $(date +%s) - start )) -gt 90 ]; then
-            echo "lowlat-$node did not finish booting in 90 s (state: ${status:-unknown})" >&2
-            exit 1
-        fi
-        sleep 1
-    done
-done
+names=$(for node in $nodes; do echo "lowlat-$node"; done)
+# shellcheck disable=SC2086
+"$here/wait-booted.sh" $names >/dev/null
 echo "lab up in $(( $(date +%s) - start )) s: $(for n in $nodes; do echo -n "lowlat-$n "; done)on $network ($subnet)"

@@ -86,7 +86,7 @@ persist_changed:
   returned: always
   type: bool
   sample: false
-skipped:
+refused:
   description: IRQs the kernel refused to change, with the reason.
   returned: always
   type: dict
@@ -210,7 +210,7 @@ def main():
                                                            default=''), 'IRQ affinity'))
 
     result = dict(changed=bool(changed_irqs) or persist_changed, irqs=results,
-                  changed_irqs=changed_irqs, skipped=skipped, persist_changed=persist_changed)
+                  changed_irqs=changed_irqs, refused=skipped, persist_changed=persist_changed)
     if module._diff:
         result['diff'] = diff_text(rows)
     if failures:

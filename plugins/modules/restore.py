@@ -48,7 +48,7 @@ restored:
   returned: always
   type: dict
   sample: {"/proc/sys/net/core/somaxconn": {before: "8192", after: "4096"}}
-skipped:
+not_restored:
   description: Settings that could not be restored, with the reason.
   returned: always
   type: dict
@@ -82,7 +82,7 @@ def main():
     record_path = module.params['record']
     text = read_text(record_path)
     if text is None:
-        module.exit_json(changed=False, restored={}, skipped={}, msg='no record: nothing to restore')
+        module.exit_json(changed=False, restored={}, not_restored={}, msg='no record: nothing to restore')
     try:
         entries = json.loads(text).get('entries', {})
     except ValueError:
@@ -125,7 +125,7 @@ def main():
         except OSError as exc:
             failures.append('removing %s: %s' % (record_path, exc))
     result = dict(changed=bool(plan) or (not module.params['keep_record']),
-                  restored=restored, skipped=skipped)
+                  restored=restored, not_restored=skipped)
     if module._diff:
         result['diff'] = diff_text([(path, item['before'], item['after']) for path, item in restored.items()])
     if failures:

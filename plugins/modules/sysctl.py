@@ -87,7 +87,7 @@ applied:
   returned: always
   type: dict
   sample: {"net.ipv4.tcp_fin_timeout": {before: "60", after: "10"}}
-skipped:
+not_applied:
   description: Settings not applied, with the reason (missing on this kernel, host-global).
   returned: always
   type: dict
@@ -217,7 +217,7 @@ def main():
             changes.append((name, rel, current, value))
     if missing and params['missing'] == 'fail':
         module.fail_json(msg="sysctls missing on this kernel: %s (missing is 'fail'; nothing was changed)"
-                         % '; '.join('%s: %s' % (n, skipped[n]) for n in missing), skipped=skipped)
+                         % '; '.join('%s: %s' % (n, skipped[n]) for n in missing), not_applied=skipped)
     for name in missing:
         module.warn('sysctl %s skipped: %s' % (name, skipped[name]))
 
@@ -249,7 +249,7 @@ def main():
         else:
             failures.append('%s: %s' % (name, error))
     result = dict(changed=bool(changes) or file_changed or persist_changed, applied=applied,
-                  skipped=skipped, file_changed=file_changed, file=params['file'])
+                  not_applied=skipped, file_changed=file_changed, file=params['file'])
     if module._diff:
         result['diff'] = [diff_text([(n, v['before'], v['after']) for n, v in applied.items()]),
                           {'before_header': params['file'], 'after_header': params['file'],

@@ -79,7 +79,7 @@ def test_managed_irq_is_skipped_with_the_reason_and_strict_fails():
     out = run_module('irq_affinity', {'irqs': {str(irq): first}})
     assert not out.get('failed') and out['changed'] is False, out
     assert out['irqs'][str(irq)]['status'] == 'skipped'
-    assert 'managed IRQ' in out['skipped'][str(irq)]
+    assert 'managed IRQ' in out['refused'][str(irq)]
     strict = run_module('irq_affinity', {'irqs': {str(irq): first}, 'strict': True})
     assert strict.get('failed') is True and 'refused to change IRQs %d' % irq in strict['msg']
     assert read(path) == original

@@ -17,6 +17,7 @@ ORIGINALS = os.path.join(REPO, '.build', 'lab', 'originals-molecule.json')
 
 def pytest_configure(config):
     for marker, text in (('record', 'read the original values before converge'),
+                         ('badinput', 'bad input fails before any change'),
                          ('tuned', 'the values site.yml must have set'),
                          ('originals', 'every original value back after reset.yml')):
         config.addinivalue_line('markers', '%s: %s' % (marker, text))

@@ -177,7 +177,7 @@ def test_irq_affinity_managed_irq_is_skipped_unless_strict(host, capsys):
     args = {'irqs': {'60': '0', '62': '9'}, 'root': str(host)}
     out = run(irq_affinity, args, capsys)
     assert out['changed'] and out['irqs']['62']['status'] == 'skipped'
-    assert 'managed IRQ' in out['skipped']['62']
+    assert 'managed IRQ' in out['refused']['62']
     strict = run(irq_affinity, dict(args, strict=True), capsys)
     assert strict['failed'] and 'refused to change IRQs 62' in strict['msg']
     os.chmod(path, 0o644)

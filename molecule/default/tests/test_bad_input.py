@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bad input stops site.yml with a clear error before anything on the host changes."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from test_lab import OUR_FILES, knobs
+
+CASES = [
+    ('unknown role option value', {'irq_affinity_irqbalance': 'kill'},
+     ['irq_affinity_irqbalance', 'must be one of: ban, stop, ignore']),
+    ('misspelt (or removed) variable', {'sysctl_setings': []}, ['sysctl_setings']),
+    ('YAML boolean as a sysctl value', {'sysctl_extra': [{'name': 'net.core.somaxconn', 'value': True}]},
+     ['net.core.somaxconn: value is the boolean True']),
+    ('invalid sysctl name', {'sysctl_extra': [{'name': 'net ipv4 bad', 'value': 1}]},
+     ["'net ipv4 bad' is not a sysctl name"]),
+    ('NOTRACK on the SSH port', {'notrack_rules': [{'proto': 'tcp', 'port': 22, 'cidr': '10.89.7.0/24'}]},
+     ['port 22 is the SSH port']),
+    ('interface that does not exist', {'steering_plan_interfaces': ['nope0']},
+     ['nope0', 'do not exist on node1']),
+]
+
+
+def site(extra):
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'),
+               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
+               os.path.join(REPO, 'inventories', 'lab'), os.path.join(REPO, 'playbooks', 'site.yml'),
+               '-l', 'node1', '-e', json.dumps(extra)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
+
+
+@pytest.mark.badinput
+def test_bad_input_changes_nothing(host):
+    if host.backend.name != 'lowlat-node1':
+        pytest.skip('run once, against node1')
+    before = knobs(host)
+    for title, extra, words in CASES:
+        result = site(extra)
+        output = ' '.join((result.stdout + result.stderr).split())
+        assert result.returncode != 0, '%s: site.yml succeeded' % title
+        for word in words:
+            assert word in output, '%s: %r not in the error:\n%s' % (title, word, output[-2000:])
+        assert 'changed=0' in output, '%s: something changed before the error' % title
+    assert knobs(host) == before
+    assert [path for path in OUR_FILES if host.file(path).exists] == []
