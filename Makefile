@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Commands the tests use, and the Debian packages that carry them.
-DEPS := ip:iproute2 git:git lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables
+DEPS := ip:iproute2 git:git lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables shellcheck:shellcheck
 SANITY_PYTHON := 3.11
 
 .PHONY: help
@@ -84,7 +84,7 @@ plan: venv collection ## Show this machine's facts and steering plan (changes no
 		playbooks/plan.yml
 
 .PHONY: lab
-lab: venv collection ## Build the lab image (cached) and start the two lab hosts
+lab: deps venv collection ## Build the lab image (cached) and start the two lab hosts
 	lab/up.sh
 
 .PHONY: lab-down
@@ -100,7 +100,7 @@ reset-lab: ## Run reset.yml on the lab's benchnodes
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/reset.yml -l benchnodes
 
 .PHONY: test-lab
-test-lab: venv collection ## molecule test: site.yml on the lab, idempotence, verify, restart, reset
+test-lab: deps venv collection ## molecule test: site.yml on the lab, idempotence, verify, restart, reset
 	rm -rf ~/.ansible/collections/ansible_collections/lowlat/k8snet
 	$(BIN)/molecule test
 

@@ -3,9 +3,8 @@
 # The image is tagged with a hash of this script, so a changed package list builds a new one
 # and an unchanged one is reused.  Usage: lab/build-image.sh  (prints the image name)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
 suite=${LAB_SUITE:-bookworm}
-mirror=${LAB_MIRROR:-}
+mirror=${LAB_MIRROR:-}   # a Debian mirror URL; empty = debootstrap's default
 packages=python3,python3-apt,iproute2,iputils-ping,procps,iptables,nftables,systemd,systemd-sysv,dbus,ethtool,kmod,udev,ca-certificates
 tag=$( (cat "$0"; echo "$suite $packages") | sha256sum | cut -c1-12)
 image=localhost/lowlat-lab:$tag
@@ -17,7 +16,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/lowlat-lab-rootfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "building $image with debootstrap ($suite)" >&2
-debootstrap --variant=minbase --include="$packages" "$suite" "$work/root" $mirror >&2
+debootstrap --variant=minbase --include="$packages" "$suite" "$work/root" ${mirror:+"$mirror"} >&2
 # a container needs no getty, no udev trigger of the host's devices, no fstab mounts
 chroot "$work/root" systemctl mask getty@tty1.service systemd-udev-trigger.service \
     systemd-remount-fs.service console-getty.service >/dev/null 2>&1 || true

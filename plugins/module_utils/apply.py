@@ -10,6 +10,17 @@ __metaclass__ = type
 import errno
 
 
+def writer_argument_spec(**options):
+    """Argument spec of a module that writes kernel values: its own options plus record/persist/root."""
+    spec = dict(options)
+    spec.update(
+        record=dict(type='path'),
+        persist=dict(type='path'),
+        root=dict(type='path', default='/'),
+    )
+    return spec
+
+
 def write_value(path, value):
     """Write one value to a sysfs/procfs file; return None or the OSError."""
     try:

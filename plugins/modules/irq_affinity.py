@@ -98,7 +98,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import (
-    diff_text, refused_by_kernel, write_value,
+    diff_text, refused_by_kernel, write_value, writer_argument_spec,
 )
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, to_bits,
@@ -137,12 +137,9 @@ def validate(host, irqs):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=writer_argument_spec(
             irqs=dict(type='dict', required=True),
             strict=dict(type='bool', default=False),
-            record=dict(type='path'),
-            persist=dict(type='path'),
-            root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,
     )

@@ -129,7 +129,7 @@ rps_sock_flow_entries:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value, writer_argument_spec
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, format_mask, next_power_of_two, parse_mask, to_bits,
 )
@@ -276,15 +276,12 @@ def build(module, host):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=writer_argument_spec(
             interface=dict(type='str', required=True),
             rps_cpus=dict(type='raw'),
             xps_cpus=dict(type='raw'),
             rps_flow_cnt=dict(type='raw'),
             rps_sock_flow_entries=dict(type='raw'),
-            record=dict(type='path'),
-            persist=dict(type='path'),
-            root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,
     )

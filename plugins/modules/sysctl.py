@@ -103,7 +103,7 @@ import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value, writer_argument_spec
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import (
     Record, persist_payload, read_text, sync_file,
@@ -154,14 +154,11 @@ def check_setting(index, item):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=writer_argument_spec(
             settings=dict(type='list', elements='dict', required=True),
             file=dict(type='path', default='/etc/sysctl.d/90-lowlat-k8snet.conf'),
             missing=dict(type='str', choices=['warn', 'fail'], default='warn'),
             host_global=dict(type='bool', default=True),
-            record=dict(type='path'),
-            persist=dict(type='path'),
-            root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,
     )

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+import testinfra
 
 from conftest import REPO
 from test_lab import OUR_FILES, knobs
@@ -30,12 +31,12 @@ CASES = [
 ]
 
 
-def site(extra):
+def site(extra, limit='node1', extra_args=()):
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'),
                ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
                os.path.join(REPO, 'inventories', 'lab'), os.path.join(REPO, 'playbooks', 'site.yml'),
-               '-l', 'node1', '-e', json.dumps(extra)]
+               '-l', limit, '-e', json.dumps(extra)] + list(extra_args)
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
 
 
@@ -53,3 +54,19 @@ def test_bad_input_changes_nothing(host):
         assert 'changed=0' in output, '%s: something changed before the error' % title
     assert knobs(host) == before
     assert [path for path in OUR_FILES if host.file(path).exists] == []
+
+
+@pytest.mark.badinput
+def test_check_mode_prints_the_plan_and_changes_nothing(host):
+    if host.backend.name != 'lowlat-node1':
+        pytest.skip('run once, for both hosts')
+    hosts = [testinfra.get_host('podman://lowlat-node%d' % i) for i in (1, 2)]
+    before = [knobs(h) for h in hosts]
+    result = site({}, limit='benchnodes', extra_args=['--check', '--diff'])
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert '"rps_masks"' in output and '"reasons"' in output, 'check mode must print the plan'
+    assert '+net.ipv4.tcp_fin_timeout = 10' in output, 'check mode must print the diff'
+    assert [knobs(h) for h in hosts] == before
+    for h in hosts:
+        assert [path for path in OUR_FILES if h.file(path).exists] == []
