@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Commands the tests use, and the Debian packages that carry them.
-DEPS := ip:iproute2 git:git lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables shellcheck:shellcheck
+DEPS := ip:iproute2 git:git lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables shellcheck:shellcheck ping:iputils-ping nsenter:util-linux
 SANITY_PYTHON := 3.11
 
 .PHONY: help
@@ -27,6 +27,7 @@ help: ## Show the targets
 deps: ## Install missing system packages (Debian, as root)
 	@missing=""; for dep in $(DEPS); do command -v $${dep%%:*} >/dev/null || missing="$$missing $${dep##*:}"; done; \
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	[ -x /usr/lib/cni/bridge ] || missing="$$missing containernetworking-plugins"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 $(STAMP): requirements-dev.txt

@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.lowlat.k8snet.plugins.module_utils import cpuset
 from ansible_collections.lowlat.k8snet.plugins.module_utils import netcheck
+from ansible_collections.lowlat.k8snet.plugins.module_utils import netmode
 from ansible_collections.lowlat.k8snet.plugins.module_utils import plan
 from ansible_collections.lowlat.k8snet.plugins.module_utils import topology
 
@@ -47,4 +48,5 @@ class FilterModule(object):
             'cidrs_overlap': _wrap('cidrs_overlap', netcheck.cidrs_overlap),
             'overlapping_pairs': _wrap('overlapping_pairs', netcheck.overlapping_pairs),
             'notrack_rules': _wrap('notrack_rules', netcheck.notrack_rules),
+            'network_mode_plan': _wrap('network_mode_plan', netmode.network_mode_plan),
         }

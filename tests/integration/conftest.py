@@ -42,8 +42,13 @@ def read(path):
         return handle.read().strip()
 
 
-def run_module(name, args, netns=None, check=False, diff=False):
-    """Run lowlat.k8snet.<name> with args; return its JSON result (failed results included)."""
+def run_module(name, args, netns=None, check=False, diff=False, net_only=False):
+    """Run lowlat.k8snet.<name> with args; return its JSON result (failed results included).
+
+    netns: run inside that namespace with `ip netns exec` (sysfs remounted, private mounts), or
+    with net_only, through nsenter (network namespace only: namespaces the module creates with
+    `ip netns add` stay visible outside).
+    """
     payload = dict(args)
     payload['_ansible_check_mode'] = check
     payload['_ansible_diff'] = diff
@@ -51,7 +56,9 @@ def run_module(name, args, netns=None, check=False, diff=False):
         json.dump({'ANSIBLE_MODULE_ARGS': payload}, handle)
     command = [sys.executable, '-m', 'ansible_collections.lowlat.k8snet.plugins.modules.' + name,
                handle.name]
-    if netns:
+    if netns and net_only:
+        command = ['nsenter', '--net=/var/run/netns/' + netns] + command
+    elif netns:
         command = ['ip', 'netns', 'exec', netns] + command
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     try:

@@ -138,3 +138,40 @@ def test_our_files_are_gone(host):
     left = [path for path in OUR_FILES if host.file(path).exists]
     assert left == []
     assert not host.service('lowlat-k8snet-apply').is_enabled
+
+
+@pytest.mark.tuned
+def test_replay_script_brings_an_interface_back(host):
+    """What the udev rule runs when an interface is added again: lowlat-k8snet-apply --interface."""
+    path = '/sys/class/net/eth0/queues/rx-0/rps_cpus'
+    wanted = parse_mask(host.file(path).content_string)
+    assert wanted != 0
+    host.run_expect([0], "sh -c 'echo 0 > %s'" % path)
+    assert parse_mask(host.file(path).content_string) == 0
+    replay = host.run_expect([0], '/usr/local/sbin/lowlat-k8snet-apply --interface eth0')
+    assert ' 0 failed' in replay.stdout
+    assert parse_mask(host.file(path).content_string) == wanted
+
+
+@pytest.mark.tuned
+def test_notrack_iptables_fallback(host):
+    """The raw-table chains of our own, both directions, idempotent, and removed again."""
+    from test_bad_input import site
+    if host.backend.name != 'lowlat-node2':
+        pytest.skip('run once, on node2')
+    playbook = os.path.join(os.path.dirname(__file__), '..', 'notrack_iptables.yml')
+    first = site({}, limit='node2', playbook=playbook)
+    assert first.returncode == 0, first.stdout[-2000:]
+    rules = host.check_output('iptables -t raw -S')
+    cidr = host_vars('node2')['notrack_rules'][0]['cidr']
+    for rule in ('-A PREROUTING -j LOWLAT_NOTRACK_PRE', '-A OUTPUT -j LOWLAT_NOTRACK_OUT',
+                 '-A LOWLAT_NOTRACK_PRE -s %s -p tcp -m tcp --dport 80' % cidr,
+                 '-A LOWLAT_NOTRACK_PRE -s %s -p tcp -m tcp --sport 80' % cidr,
+                 '-A LOWLAT_NOTRACK_OUT -d %s -p tcp -m tcp --sport 80' % cidr,
+                 '-A LOWLAT_NOTRACK_OUT -d %s -p tcp -m tcp --dport 80' % cidr):
+        assert rule in rules
+    again = site({}, limit='node2', playbook=playbook)
+    assert again.returncode == 0 and 'changed=0' in again.stdout
+    removed = site({'notrack_iptables_state': 'absent'}, limit='node2', playbook=playbook)
+    assert removed.returncode == 0, removed.stdout[-2000:]
+    assert 'LOWLAT' not in host.check_output('iptables -t raw -S')

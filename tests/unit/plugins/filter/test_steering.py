@@ -13,8 +13,8 @@ FILTERS = FilterModule().filters()
 
 
 def test_filter_names_are_the_public_api():
-    assert sorted(FILTERS) == ['cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology', 'notrack_rules',
-                               'overlapping_pairs', 'steering_plan']
+    assert sorted(FILTERS) == ['cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology', 'network_mode_plan',
+                               'notrack_rules', 'overlapping_pairs', 'steering_plan']
 
 
 def test_readme_examples():

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lowlat.k8snet contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Network mode preflight and pod subnet allocation (pure).
+
+``network_mode_plan(settings, nodes)`` checks the chosen mode against every node before anything
+is deployed, and gives each node its pod subnet.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+MODES = ('host', 'flannel', 'ipvlan', 'macvlan')
+FLANNEL_BACKENDS = ('host-gw', 'vxlan', 'aws-vpc')
+IPVLAN_MODES = ('l2', 'l3', 'l3s')
+AWS_VPC_MAX_NODES = 50
+
+
+def _kernel(release):
+    match = re.match(r'^(\d+)\.(\d+)', str(release or ''))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _required_features(settings):
+    mode = settings.get('type')
+    if mode == 'flannel':
+        backend = settings.get('flannel_backend')
+        return ['bridge', 'veth'] + (['vxlan'] if backend == 'vxlan' else [])
+    if mode == 'ipvlan':
+        return ['ipvlan']
+    if mode == 'macvlan':
+        return ['macvlan']
+    return []
+
+
+def allocate_subnets(cluster_cidr, subnet_len, names, fixed=None):
+    """Give every node a pod subnet: the fixed ones as given, the others in order from the cluster range."""
+    fixed = fixed or {}
+    network = ipaddress.ip_network(cluster_cidr, strict=False)
+    if not network.prefixlen <= subnet_len <= network.max_prefixlen:
+        raise ValueError("subnet length /%d does not fit in the cluster range %s" % (subnet_len, network))
+    taken = [ipaddress.ip_network(cidr, strict=False) for cidr in fixed.values()]
+    result = dict((name, str(ipaddress.ip_network(fixed[name], strict=False))) for name in fixed)
+    candidates = network.subnets(new_prefix=subnet_len)
+    for name in names:
+        if name in result:
+            continue
+        for candidate in candidates:
+            if not any(candidate.overlaps(t) for t in taken):
+                result[name] = str(candidate)
+                break
+        else:
+            raise ValueError("the cluster range %s has no free /%d left for %s" % (network, subnet_len, name))
+    return result
+
+
+def network_mode_plan(settings, nodes):
+    """Check the mode for every node and allocate pod subnets.
+
+    settings: {type, flannel_backend, ipvlan_mode, cluster_cidr, subnet_len}
+    nodes:    {name: {kernel: release, features: {...}, pod_subnet: optional CIDR}}
+    Returns {'pod_subnets': {name: cidr}, 'errors': [sentence, ...]}; nothing is raised for
+    problems with the hosts, so that every problem is reported at once.
+    """
+    errors = []
+    mode = settings.get('type')
+    if mode not in MODES:
+        errors.append("network_mode_type %r is not valid; use one of: %s" % (mode, ', '.join(MODES)))
+    if mode == 'flannel' and settings.get('flannel_backend') not in FLANNEL_BACKENDS:
+        errors.append("network_mode_flannel_backend %r is not valid; use one of: %s"
+                      % (settings.get('flannel_backend'), ', '.join(FLANNEL_BACKENDS)))
+    if mode == 'ipvlan' and settings.get('ipvlan_mode') not in IPVLAN_MODES:
+        errors.append("network_mode_ipvlan_mode %r is not valid; use one of: %s"
+                      % (settings.get('ipvlan_mode'), ', '.join(IPVLAN_MODES)))
+    if mode == 'flannel' and settings.get('flannel_backend') == 'aws-vpc' and len(nodes) > AWS_VPC_MAX_NODES:
+        errors.append("flannel aws-vpc registers one route per node in the VPC route table, which holds "
+                      "at most %d routes: %d nodes is too many (use host-gw or vxlan)"
+                      % (AWS_VPC_MAX_NODES, len(nodes)))
+    for name in sorted(nodes):
+        node = nodes[name] or {}
+        features = node.get('features') or {}
+        for feature in _required_features(settings):
+            if not features.get(feature):
+                errors.append("host %s (kernel %s) lacks %s, which network mode %s%s needs"
+                              % (name, node.get('kernel', 'unknown'), feature, mode,
+                                 ' ' + settings.get('flannel_backend', '') if mode == 'flannel' else ''))
+        version = _kernel(node.get('kernel'))
+        if mode == 'ipvlan' and settings.get('ipvlan_mode') == 'l3s' and version and version < (4, 9):
+            errors.append("host %s (kernel %s): ipvlan l3s needs kernel 4.9 or later" % (name, node.get('kernel')))
+
+    fixed = dict((name, (nodes[name] or {}).get('pod_subnet')) for name in nodes
+                 if (nodes[name] or {}).get('pod_subnet'))
+    subnets = {}
+    if mode != 'host':
+        try:
+            cluster = ipaddress.ip_network(settings.get('cluster_cidr', ''), strict=False)
+            for name, cidr in sorted(fixed.items()):
+                net = ipaddress.ip_network(cidr, strict=False)
+                if net.version != cluster.version or not net.subnet_of(cluster):
+                    errors.append("host %s: pod subnet %s is outside the cluster range %s" % (name, net, cluster))
+            names = sorted(fixed)
+            for i, first in enumerate(names):
+                for second in names[i + 1:]:
+                    if ipaddress.ip_network(fixed[first], strict=False).overlaps(
+                            ipaddress.ip_network(fixed[second], strict=False)):
+                        errors.append("pod subnets of %s (%s) and %s (%s) overlap"
+                                      % (first, fixed[first], second, fixed[second]))
+            if not errors:
+                subnets = allocate_subnets(cluster, int(settings.get('subnet_len', 24)), sorted(nodes), fixed)
+        except ValueError as exc:
+            errors.append(str(exc))
+    return {'pod_subnets': subnets, 'errors': errors}

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.lowlat.k8snet.plugins.module_utils.netmode import allocate_subnets, network_mode_plan
+
+LAB_KERNEL = {'kernel': '6.18.44',
+              'features': {'bridge': True, 'veth': True, 'vxlan': True, 'macvlan': True, 'ipvlan': False}}
+NODES = {'node1': dict(LAB_KERNEL), 'node2': dict(LAB_KERNEL)}
+
+
+def test_flannel_host_gw_gets_a_subnet_per_node():
+    plan = network_mode_plan({'type': 'flannel', 'flannel_backend': 'host-gw', 'cluster_cidr': '10.244.0.0/16',
+                              'subnet_len': 24}, NODES)
+    assert plan == {'pod_subnets': {'node1': '10.244.0.0/24', 'node2': '10.244.1.0/24'}, 'errors': []}
+
+
+def test_fixed_subnets_are_kept_and_skipped_by_the_allocation():
+    nodes = {'a': dict(LAB_KERNEL, pod_subnet='10.244.0.0/24'), 'b': dict(LAB_KERNEL), 'c': dict(LAB_KERNEL)}
+    plan = network_mode_plan({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/16', 'subnet_len': 24}, nodes)
+    assert plan['pod_subnets'] == {'a': '10.244.0.0/24', 'b': '10.244.1.0/24', 'c': '10.244.2.0/24'}
+
+
+def test_ipvlan_on_a_kernel_without_it_names_host_kernel_and_feature():
+    plan = network_mode_plan({'type': 'ipvlan', 'ipvlan_mode': 'l2', 'cluster_cidr': '10.244.0.0/16'}, NODES)
+    assert plan['errors'] == ['host node1 (kernel 6.18.44) lacks ipvlan, which network mode ipvlan needs',
+                              'host node2 (kernel 6.18.44) lacks ipvlan, which network mode ipvlan needs']
+
+
+@pytest.mark.parametrize('settings, nodes, words', [
+    ({'type': 'calico'}, NODES, "network_mode_type 'calico' is not valid"),
+    ({'type': 'flannel', 'flannel_backend': 'udp', 'cluster_cidr': '10.244.0.0/16'}, NODES,
+     "network_mode_flannel_backend 'udp' is not valid"),
+    ({'type': 'ipvlan', 'ipvlan_mode': 'l4', 'cluster_cidr': '10.244.0.0/16'}, NODES, "ipvlan_mode 'l4'"),
+    ({'type': 'flannel', 'flannel_backend': 'aws-vpc', 'cluster_cidr': '10.0.0.0/8'},
+     dict(('n%d' % i, LAB_KERNEL) for i in range(51)), 'at most 50 routes: 51 nodes'),
+    ({'type': 'flannel', 'flannel_backend': 'vxlan', 'cluster_cidr': '10.244.0.0/16'},
+     {'old': {'kernel': '3.10.0', 'features': {'bridge': True, 'veth': True}}}, 'host old (kernel 3.10.0) lacks vxlan'),
+    ({'type': 'ipvlan', 'ipvlan_mode': 'l3s', 'cluster_cidr': '10.244.0.0/16'},
+     {'old': {'kernel': '4.4.0', 'features': {'ipvlan': True}}}, 'ipvlan l3s needs kernel 4.9'),
+    ({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/16'},
+     {'a': dict(LAB_KERNEL, pod_subnet='10.244.0.0/24'), 'b': dict(LAB_KERNEL, pod_subnet='10.244.0.128/25')},
+     'pod subnets of a (10.244.0.0/24) and b (10.244.0.128/25) overlap'),
+    ({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/16'}, {'a': dict(LAB_KERNEL, pod_subnet='10.9.0.0/24')},
+     'outside the cluster range'),
+    ({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/30', 'subnet_len': 31}, dict((n, LAB_KERNEL) for n in 'abc'),
+     'no free /31 left for c'),
+])
+def test_every_problem_is_named(settings, nodes, words):
+    errors = network_mode_plan(settings, nodes)['errors']
+    assert any(words in error for error in errors), errors
+
+
+def test_host_mode_needs_no_subnets():
+    assert network_mode_plan({'type': 'host'}, NODES) == {'pod_subnets': {}, 'errors': []}
+
+
+def test_allocation_rejects_a_length_that_does_not_fit():
+    with pytest.raises(ValueError):
+        allocate_subnets('10.244.0.0/16', 8, ['a'])
