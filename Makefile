@@ -56,7 +56,7 @@ pip-standin: ## Put the offline pip bootstrap stand-in where ansible-test looks 
 	@cp tests/tools/get_pip_standin.py ~/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: test
-test: venv collection lint sanity test-units test-lab test-integration ## Everything CI runs (as root)
+test: venv collection lint sanity test-units test-lab test-network test-integration ## Everything CI runs (as root)
 
 .PHONY: test-units
 test-units: venv test-tree pip-standin ## Unit tests (ansible-test units, fixtures of real hosts)
@@ -104,6 +104,11 @@ reset-lab: ## Run reset.yml on the lab's benchnodes
 test-lab: deps venv collection ## molecule test: site.yml on the lab, idempotence, verify, restart, reset
 	rm -rf ~/.ansible/collections/ansible_collections/lowlat/k8snet
 	$(BIN)/molecule test
+
+.PHONY: test-network
+test-network: deps venv collection ## molecule: flannel host-gw pods on the lab reach each other over TCP
+	rm -rf ~/.ansible/collections/ansible_collections/lowlat/k8snet
+	$(BIN)/molecule test -s network
 
 .PHONY: bench
 bench: venv collection ## Plan time for 8192 CPUs and a 256-queue NIC (goal < 50 ms)

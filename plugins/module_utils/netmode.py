@@ -37,6 +37,17 @@ def _required_features(settings):
     return []
 
 
+def _node(value):
+    """A node as {kernel, features, pod_subnet}; also accepts a host's variables (hostvars[host])."""
+    value = value or {}
+    facts = value.get('lowlat_k8snet')
+    if facts:
+        kernel = facts.get('kernel') or {}
+        return {'kernel': kernel.get('release'), 'features': kernel.get('features') or {},
+                'pod_subnet': value.get('network_mode_pod_subnet')}
+    return value
+
+
 def allocate_subnets(cluster_cidr, subnet_len, names, fixed=None):
     """Give every node a pod subnet: the fixed ones as given, the others in order from the cluster range."""
     fixed = fixed or {}
@@ -62,10 +73,12 @@ def network_mode_plan(settings, nodes):
     """Check the mode for every node and allocate pod subnets.
 
     settings: {type, flannel_backend, ipvlan_mode, cluster_cidr, subnet_len}
-    nodes:    {name: {kernel: release, features: {...}, pod_subnet: optional CIDR}}
+    nodes:    {name: {kernel: release, features: {...}, pod_subnet: optional CIDR}}, or
+              {name: hostvars[name]} (host_facts' lowlat_k8snet and network_mode_pod_subnet are read)
     Returns {'pod_subnets': {name: cidr}, 'errors': [sentence, ...]}; nothing is raised for
     problems with the hosts, so that every problem is reported at once.
     """
+    nodes = dict((name, _node(value)) for name, value in nodes.items())
     errors = []
     mode = settings.get('type')
     if mode not in MODES:

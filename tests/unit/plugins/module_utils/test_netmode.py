@@ -62,3 +62,11 @@ def test_host_mode_needs_no_subnets():
 def test_allocation_rejects_a_length_that_does_not_fit():
     with pytest.raises(ValueError):
         allocate_subnets('10.244.0.0/16', 8, ['a'])
+
+
+def test_hostvars_shaped_nodes():
+    hostvars = {'node1': {'lowlat_k8snet': {'kernel': {'release': '6.1.0', 'features': {'macvlan': True}}},
+                          'network_mode_pod_subnet': '10.244.9.0/24'},
+                'node2': {'lowlat_k8snet': {'kernel': {'release': '6.1.0', 'features': {'macvlan': False}}}}}
+    plan = network_mode_plan({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/16'}, hostvars)
+    assert plan['errors'] == ['host node2 (kernel 6.1.0) lacks macvlan, which network mode macvlan needs']

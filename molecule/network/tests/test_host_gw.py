@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""flannel host-gw between the lab hosts: routes, bridge, MTU, and pod-to-pod TCP."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+import testinfra
+
+NODES = {'node1': 'lowlat-node1', 'node2': 'lowlat-node2'}
+
+
+def pod_address(host, pod):
+    out = host.check_output('ip -n %s -j -4 addr show dev eth0' % pod)
+    return json.loads(out)[0]['addr_info'][0]['local']
+
+
+def test_routes_bridge_and_mtu(host):
+    me = host.backend.name.replace('lowlat-', '')
+    peer = [n for n in NODES if n != me][0]
+    peer_host = testinfra.get_host('podman://' + NODES[peer])
+    peer_ip = json.loads(peer_host.check_output('ip -j -4 addr show dev eth0'))[0]['addr_info'][0]['local']
+    routes = host.check_output('ip route')
+    peer_subnet = json.loads(peer_host.check_output('cat /var/lib/lowlat-k8snet/pods/bench-%s.json' % peer))
+    assert 'via %s' % peer_ip in routes
+    assert host.interface('cni0').exists
+    node_mtu = int(host.file('/sys/class/net/eth0/mtu').content_string)
+    assert int(host.check_output('ip netns exec bench-%s cat /sys/class/net/eth0/mtu' % me)) == node_mtu
+    assert host.check_output('ip netns exec bench-%s sysctl -n net.core.somaxconn' % me) == '8192'
+    assert peer_subnet['result']['ips']
+
+
+def test_pod_on_node1_reaches_pod_on_node2_over_tcp(host):
+    if host.backend.name != 'lowlat-node1':
+        return
+    node2 = testinfra.get_host('podman://lowlat-node2')
+    target = pod_address(node2, 'bench-node2')
+    token = 'lowlat-%d' % os.getpid()
+    # a bounded server in pod b: one connection, at most 20 seconds (detached: it outlives this exec)
+    server = ('import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); '
+              's.bind(("%s", 9090)); s.listen(); s.settimeout(20); c, a = s.accept(); c.sendall(b"%s")'
+              % (target, token))
+    subprocess.run(['podman', 'exec', '-d', 'lowlat-node2', 'ip', 'netns', 'exec', 'bench-node2',
+                    'timeout', '20', 'python3', '-c', server], check=True, capture_output=True)
+    client = ('import socket, time\n'
+              'for i in range(20):\n'
+              '    try:\n'
+              '        print(socket.create_connection(("%s", 9090), timeout=2).recv(64).decode()); break\n'
+              '    except OSError:\n'
+              '        time.sleep(0.5)\n' % target)
+    out = host.run("ip netns exec bench-node1 python3 -c '%s'" % client)
+    assert out.stdout.strip() == token, out.stdout + out.stderr
+
+
+def test_ipvlan_preflight_fails_on_this_kernel(host):
+    """The lab's kernel has no ipvlan: the preflight names host, kernel and feature, deploys nothing."""
+    if host.backend.name != 'lowlat-node1':
+        return
+    if 'ipvlan' in host.check_output('cat /proc/modules 2>/dev/null; ls /sys/module'):
+        return
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_CONFIG=os.path.join(repo, 'ansible.cfg'),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(repo, '.build', 'collections'))
+    before = host.check_output('ip -br link')
+    result = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
+                             os.path.join(repo, 'inventories', 'lab'), os.path.join(repo, 'playbooks', 'network.yml'),
+                             '-e', 'network_mode_type=ipvlan'], capture_output=True, text=True, env=env,
+                            timeout=300, check=False)
+    output = ' '.join((result.stdout + result.stderr).split())
+    release = host.check_output('uname -r')
+    assert result.returncode != 0
+    assert 'host node1 (kernel %s) lacks ipvlan, which network mode ipvlan needs' % release in output, output[-1500:]
+    assert host.check_output('ip -br link') == before
