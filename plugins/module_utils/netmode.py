@@ -75,7 +75,9 @@ def network_mode_plan(settings, nodes):
     settings: {type, flannel_backend, ipvlan_mode, cluster_cidr, subnet_len}
     nodes:    {name: {kernel: release, features: {...}, pod_subnet: optional CIDR}}, or
               {name: hostvars[name]} (host_facts' lowlat_k8snet and network_mode_pod_subnet are read)
-    Returns {'pod_subnets': {name: cidr}, 'errors': [sentence, ...]}; nothing is raised for
+    Returns {'pod_subnets': {name: cidr}, 'pod_ranges': {name: {start, end}} (the addresses a pod
+    may take: not the network, the gateway .1 or the broadcast), 'errors': [sentence, ...]}; nothing
+    is raised for
     problems with the hosts, so that every problem is reported at once.
     """
     nodes = dict((name, _node(value)) for name, value in nodes.items())
@@ -126,4 +128,10 @@ def network_mode_plan(settings, nodes):
                 subnets = allocate_subnets(cluster, int(settings.get('subnet_len', 24)), sorted(nodes), fixed)
         except ValueError as exc:
             errors.append(str(exc))
-    return {'pod_subnets': subnets, 'errors': errors}
+    ranges = {}
+    for name, cidr in subnets.items():
+        net = ipaddress.ip_network(cidr)
+        first = net.network_address + (2 if net.num_addresses > 4 else 0)
+        last = net.broadcast_address - (1 if net.num_addresses > 4 else 0)
+        ranges[name] = {'start': str(first), 'end': str(last)}
+    return {'pod_subnets': subnets, 'pod_ranges': ranges, 'errors': errors}

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""flannel host-gw between the lab hosts: routes, bridge, MTU, and pod-to-pod TCP."""
+"""Network modes between the lab hosts (host-gw, or macvlan with LOWLAT_NETWORK_MODE=macvlan):
+routes or links, MTU, sysctls inside pods, and pod-to-pod TCP."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -20,8 +21,18 @@ def pod_address(host, pod):
     return json.loads(out)[0]['addr_info'][0]['local']
 
 
+MODE = os.environ.get('LOWLAT_NETWORK_MODE', 'host-gw')
+
+
 def test_routes_bridge_and_mtu(host):
     me = host.backend.name.replace('lowlat-', '')
+    if MODE != 'host-gw':
+        assert not host.interface('cni0').exists, 'macvlan needs no bridge'
+        assert 'macvlan' in host.check_output('ip netns exec bench-%s ip -d link show eth0' % me)
+        node_mtu = int(host.file('/sys/class/net/eth0/mtu').content_string)
+        assert int(host.check_output('ip netns exec bench-%s cat /sys/class/net/eth0/mtu' % me)) == node_mtu
+        assert host.check_output('ip netns exec bench-%s sysctl -n net.core.somaxconn' % me) == '8192'
+        return
     peer = [n for n in NODES if n != me][0]
     peer_host = testinfra.get_host('podman://' + NODES[peer])
     peer_ip = json.loads(peer_host.check_output('ip -j -4 addr show dev eth0'))[0]['addr_info'][0]['local']

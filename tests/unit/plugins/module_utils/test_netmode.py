@@ -16,7 +16,9 @@ NODES = {'node1': dict(LAB_KERNEL), 'node2': dict(LAB_KERNEL)}
 def test_flannel_host_gw_gets_a_subnet_per_node():
     plan = network_mode_plan({'type': 'flannel', 'flannel_backend': 'host-gw', 'cluster_cidr': '10.244.0.0/16',
                               'subnet_len': 24}, NODES)
-    assert plan == {'pod_subnets': {'node1': '10.244.0.0/24', 'node2': '10.244.1.0/24'}, 'errors': []}
+    assert plan == {'pod_subnets': {'node1': '10.244.0.0/24', 'node2': '10.244.1.0/24'},
+                    'pod_ranges': {'node1': {'start': '10.244.0.2', 'end': '10.244.0.254'},
+                                   'node2': {'start': '10.244.1.2', 'end': '10.244.1.254'}}, 'errors': []}
 
 
 def test_fixed_subnets_are_kept_and_skipped_by_the_allocation():
@@ -56,7 +58,7 @@ def test_every_problem_is_named(settings, nodes, words):
 
 
 def test_host_mode_needs_no_subnets():
-    assert network_mode_plan({'type': 'host'}, NODES) == {'pod_subnets': {}, 'errors': []}
+    assert network_mode_plan({'type': 'host'}, NODES) == {'pod_subnets': {}, 'pod_ranges': {}, 'errors': []}
 
 
 def test_allocation_rejects_a_length_that_does_not_fit():
