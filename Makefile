@@ -106,10 +106,11 @@ test-lab: deps venv collection ## molecule test: site.yml on the lab, idempotenc
 	$(BIN)/molecule test
 
 .PHONY: test-network
-test-network: deps venv collection ## molecule: flannel host-gw, then macvlan, pods on the lab reach each other over TCP
+test-network: deps venv collection ## molecule: flannel host-gw, macvlan, flannel vxlan: pods on the lab reach each other over TCP
 	rm -rf ~/.ansible/collections/ansible_collections/lowlat/k8snet
 	$(BIN)/molecule test -s network
 	$(BIN)/molecule test -s network-macvlan
+	$(BIN)/molecule test -s network-vxlan
 
 .PHONY: bench
 bench: venv collection ## Plan time for 8192 CPUs and a 256-queue NIC (goal < 50 ms)

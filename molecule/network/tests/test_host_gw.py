@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Network modes between the lab hosts (host-gw, or macvlan with LOWLAT_NETWORK_MODE=macvlan):
+"""Network modes between the lab hosts (host-gw; macvlan or vxlan with LOWLAT_NETWORK_MODE):
 routes or links, MTU, sysctls inside pods, and pod-to-pod TCP."""
 from __future__ import absolute_import, division, print_function
 
@@ -26,6 +26,21 @@ MODE = os.environ.get('LOWLAT_NETWORK_MODE', 'host-gw')
 
 def test_routes_bridge_and_mtu(host):
     me = host.backend.name.replace('lowlat-', '')
+    if MODE == 'vxlan':
+        link = host.check_output('ip -d link show flannel.1')
+        assert 'vxlan id 1 ' in link and 'dstport 8472' in link
+        node_mtu = int(host.file('/sys/class/net/eth0/mtu').content_string)
+        assert int(host.file('/sys/class/net/flannel.1/mtu').content_string) == node_mtu - 50
+        assert int(host.check_output('ip netns exec bench-%s cat /sys/class/net/eth0/mtu' % me)) == node_mtu - 50
+        peer = [n for n in NODES if n != me][0]
+        peer_host = testinfra.get_host('podman://' + NODES[peer])
+        peer_ip = json.loads(peer_host.check_output('ip -j -4 addr show dev eth0'))[0]['addr_info'][0]['local']
+        peer_gw = peer_host.check_output('ip -j -4 addr show dev flannel.1')
+        peer_gw = json.loads(peer_gw)[0]['addr_info'][0]['local']
+        assert 'via %s dev flannel.1 onlink' % peer_gw in host.check_output('ip route')
+        assert 'dst %s' % peer_ip in host.check_output('bridge fdb show dev flannel.1')
+        assert 'PERMANENT' in host.check_output('ip neigh show %s dev flannel.1' % peer_gw)
+        return
     if MODE != 'host-gw':
         assert not host.interface('cni0').exists, 'macvlan needs no bridge'
         assert 'macvlan' in host.check_output('ip netns exec bench-%s ip -d link show eth0' % me)
