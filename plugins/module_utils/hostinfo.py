@@ -66,10 +66,11 @@ class Host(object):
         online = self.read('sys/devices/system/cpu/online', default='')
         possible = self.read('sys/devices/system/cpu/possible', default='') or online
         isolated = self.read('sys/devices/system/cpu/isolated', default='')
+        possible_bits = to_bits(possible, 'possible CPUs')
         return {
             'online': to_bits(online, 'online CPUs'),
-            'possible': len(bits_to_list(to_bits(possible, 'possible CPUs'))),
-            'possible_bits': to_bits(possible, 'possible CPUs'),
+            'possible': bin(possible_bits).count('1'),
+            'possible_bits': possible_bits,
             'isolated': to_bits(isolated, 'isolated CPUs'),
         }
 

@@ -60,20 +60,19 @@ def parse_interrupts(text):
     return irqs
 
 
-def _queue_patterns(interface, device_name):
-    name = re.escape(interface)
-    patterns = [
-        # Intel igb/ixgbe/ixgbevf/i40e/iavf/ice: eth0-TxRx-3, i40e-eth0-TxRx-3, ice-eth0-TxRx-3,
-        # split vectors eth0-rx-3 / eth0-tx-3.
-        ('intel', re.compile(r'^(?:[a-z0-9]+-)?%s-(?:TxRx|txrx|rx|tx|fp)-(\d+)$' % name)),
-        # Broadcom bnxt: eth0-TxRx-3 (covered above); sfc/ena style: eth0-3
-        ('indexed', re.compile(r'^%s-(\d+)$' % name)),
-    ]
-    if device_name:
-        dev = re.escape(device_name)
-        patterns.insert(0, ('virtio', re.compile(r'^%s-(?:input|output)\.(\d+)$' % dev)))
+def _queue_patterns(interface, devices):
+    """Action-name patterns of queue IRQs, most specific first; group 1 is the queue index."""
+    patterns = []
+    for dev in devices:
+        name = re.escape(dev)
+        patterns.append(('virtio', re.compile(r'^%s-(?:input|output)\.(\d+)$' % name)))
         # mlx5: mlx5_comp3@pci:0000:3b:00.0 (no netdev name in the action)
-        patterns.insert(1, ('mlx5', re.compile(r'^mlx5_comp(\d+)@pci:%s$' % dev)))
+        patterns.append(('mlx5', re.compile(r'^mlx5_comp(\d+)@pci:%s$' % name)))
+    name = re.escape(interface)
+    # Intel igb/ixgbe/ixgbevf/i40e/iavf/ice: eth0-TxRx-3, i40e-eth0-TxRx-3, ice-eth0-TxRx-3,
+    # split vectors eth0-rx-3 / eth0-tx-3; then sfc/ena style eth0-3.
+    patterns.append(('intel', re.compile(r'^(?:[a-z0-9]+-)?%s-(?:TxRx|txrx|rx|tx|fp)-(\d+)$' % name)))
+    patterns.append(('indexed', re.compile(r'^%s-(\d+)$' % name)))
     return patterns
 
 
@@ -89,22 +88,17 @@ def queue_irqs(interface, interrupts, device_name=None, pci_address=None, msi_ir
     Returns ``{'driver_style', 'queues': [[irq, ...] per queue vector],
     'irqs': [all queue IRQs, queue order], 'other_irqs': [...]}``.
     """
-    candidates = [device_name, pci_address]
+    devices = [dev for dev in (device_name, pci_address) if dev]
     found = {}
     style = None
-    for dev in candidates + [None]:
-        for kind, pattern in _queue_patterns(interface, dev):
-            if dev is None and kind in ('virtio', 'mlx5'):
-                continue
-            for entry in interrupts:
-                for action in entry['actions']:
-                    match = pattern.match(action)
-                    if match:
-                        found.setdefault(int(match.group(1)), set()).add(entry['irq'])
-            if found:
-                style = kind
-                break
+    for kind, pattern in _queue_patterns(interface, list(dict.fromkeys(devices))):
+        for entry in interrupts:
+            for action in entry['actions']:
+                match = pattern.match(action)
+                if match:
+                    found.setdefault(int(match.group(1)), set()).add(entry['irq'])
         if found:
+            style = kind
             break
 
     msi = sorted(set(msi_irqs or []))
