@@ -106,11 +106,13 @@ test-lab: deps venv collection ## molecule test: site.yml on the lab, idempotenc
 	$(BIN)/molecule test
 
 .PHONY: test-network
-test-network: deps venv collection ## molecule: flannel host-gw, macvlan, flannel vxlan: pods on the lab reach each other over TCP
+test-network: deps venv collection ## molecule: every network mode the lab kernel has, its engines, and reset
 	rm -rf ~/.ansible/collections/ansible_collections/lowlat/k8snet
 	$(BIN)/molecule test -s network
 	$(BIN)/molecule test -s network-macvlan
 	$(BIN)/molecule test -s network-vxlan
+	$(BIN)/molecule test -s network-aws
+	$(BIN)/molecule test -s network-engines
 
 .PHONY: bench
 bench: venv collection ## Plan time for 8192 CPUs and a 256-queue NIC (goal < 50 ms)

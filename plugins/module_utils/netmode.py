@@ -17,7 +17,9 @@ import re
 MODES = ('host', 'flannel', 'ipvlan', 'macvlan')
 FLANNEL_BACKENDS = ('host-gw', 'vxlan', 'aws-vpc')
 IPVLAN_MODES = ('l2', 'l3', 'l3s')
+ENGINES = ('static', 'flanneld', 'kubernetes')
 AWS_VPC_MAX_NODES = 50
+AWS_SETTINGS = ('aws_region', 'aws_vpc_id', 'aws_route_table_id')
 
 
 def _kernel(release):
@@ -44,8 +46,44 @@ def _node(value):
     if facts:
         kernel = facts.get('kernel') or {}
         return {'kernel': kernel.get('release'), 'features': kernel.get('features') or {},
-                'pod_subnet': value.get('network_mode_pod_subnet')}
+                'pod_subnet': value.get('network_mode_pod_subnet'),
+                'pods': value.get('network_mode_pods') or [],
+                'aws_instance_id': value.get('network_mode_aws_instance_id')}
     return value
+
+
+def _engine_errors(settings, nodes):
+    """What the chosen engine needs: flanneld's binary, AWS names, no hand-made pods under Kubernetes."""
+    errors = []
+    mode, engine = settings.get('type'), settings.get('flannel_engine', 'static')
+    if engine not in ENGINES:
+        return ["network_mode_flannel_engine %r is not valid; use one of: %s" % (engine, ', '.join(ENGINES))]
+    if mode != 'flannel':
+        return errors
+    with_pods = sorted(name for name in nodes if (nodes[name] or {}).get('pods'))
+    if engine == 'flanneld':
+        if settings.get('flanneld_url') and not settings.get('flanneld_checksum'):
+            errors.append("network_mode_flanneld_url %s needs network_mode_flanneld_checksum (sha256:<hex>)"
+                          % settings['flanneld_url'])
+        if settings.get('flanneld_start', True) and not (settings.get('flanneld_url') or settings.get('flanneld_file')):
+            errors.append("the flanneld engine needs the flanneld binary: set network_mode_flanneld_url and "
+                          "network_mode_flanneld_checksum, or network_mode_flanneld_file (a file on the controller), "
+                          "or network_mode_flanneld_start: false to write only the etcd config and the unit")
+        if not settings.get('flanneld_start', True) and with_pods:
+            errors.append("pods on %s need a running flanneld (its lease is their subnet); "
+                          "network_mode_flanneld_start is false" % ', '.join(with_pods))
+    if engine == 'kubernetes' and with_pods:
+        errors.append("with the kubernetes engine the kubelet makes the pods of flannel: network_mode_pods "
+                      "must be empty on %s" % ', '.join(with_pods))
+    if settings.get('flannel_backend') == 'aws-vpc' and engine == 'static':
+        missing = ['network_mode_' + key for key in AWS_SETTINGS if not settings.get(key)]
+        if missing:
+            errors.append("flannel aws-vpc needs %s" % ', '.join(missing))
+        without = sorted(name for name in nodes if not (nodes[name] or {}).get('aws_instance_id'))
+        if without:
+            errors.append("flannel aws-vpc routes each pod subnet to its node's instance: "
+                          "network_mode_aws_instance_id is not set for %s" % ', '.join(without))
+    return errors
 
 
 def allocate_subnets(cluster_cidr, subnet_len, names, fixed=None):
@@ -72,9 +110,12 @@ def allocate_subnets(cluster_cidr, subnet_len, names, fixed=None):
 def network_mode_plan(settings, nodes):
     """Check the mode for every node and allocate pod subnets.
 
-    settings: {type, flannel_backend, ipvlan_mode, cluster_cidr, subnet_len}
-    nodes:    {name: {kernel: release, features: {...}, pod_subnet: optional CIDR}}, or
-              {name: hostvars[name]} (host_facts' lowlat_k8snet and network_mode_pod_subnet are read)
+    settings: {type, flannel_backend, flannel_engine, ipvlan_mode, cluster_cidr, subnet_len,
+               flanneld_url, flanneld_checksum, flanneld_file, flanneld_start,
+               aws_region, aws_vpc_id, aws_route_table_id}
+    nodes:    {name: {kernel: release, features: {...}, pod_subnet: optional CIDR, pods: [...],
+               aws_instance_id: ...}}, or {name: hostvars[name]} (host_facts' lowlat_k8snet and the
+              node's network_mode_pod_subnet, network_mode_pods, network_mode_aws_instance_id are read)
     Returns {'pod_subnets': {name: cidr}, 'pod_ranges': {name: {start, end}} (the addresses a pod
     may take: not the network, the gateway .1 or the broadcast), 'errors': [sentence, ...]}; nothing
     is raised for
@@ -95,6 +136,7 @@ def network_mode_plan(settings, nodes):
         errors.append("flannel aws-vpc registers one route per node in the VPC route table, which holds "
                       "at most %d routes: %d nodes is too many (use host-gw or vxlan)"
                       % (AWS_VPC_MAX_NODES, len(nodes)))
+    errors.extend(_engine_errors(settings, nodes))
     for name in sorted(nodes):
         node = nodes[name] or {}
         features = node.get('features') or {}

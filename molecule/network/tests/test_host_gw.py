@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import testinfra
 
 NODES = {'node1': 'lowlat-node1', 'node2': 'lowlat-node2'}
@@ -83,22 +84,38 @@ def test_pod_on_node1_reaches_pod_on_node2_over_tcp(host):
     assert out.stdout.strip() == token, out.stdout + out.stderr
 
 
-def test_ipvlan_preflight_fails_on_this_kernel(host):
-    """The lab's kernel has no ipvlan: the preflight names host, kernel and feature, deploys nothing."""
+BAD_INPUT = [
+    (['-e', 'network_mode_type=ipvlan'], 'host node1 (kernel {release}) lacks ipvlan, which network mode ipvlan needs'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flanel_backend=vxlan'],
+     'network_mode_flanel_backend'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flannel_engine=flanneld'],
+     'the flanneld engine needs the flanneld binary'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flannel_backend=aws-vpc'],
+     'flannel aws-vpc needs network_mode_aws_region, network_mode_aws_vpc_id, network_mode_aws_route_table_id'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flannel_engine=kubernetes', '-e',
+      '{"network_mode_pods": ["p"]}'], 'network_mode_pods must be empty on node1, node2'),
+]
+
+
+@pytest.mark.parametrize('args, message', BAD_INPUT, ids=['ipvlan-kernel', 'misspelt', 'flanneld-binary',
+                                                          'aws-settings', 'kubernetes-pods'])
+def test_bad_input_fails_before_any_change(host, args, message):
+    """The lab's kernel has no ipvlan, a variable is misspelt, an engine lacks what it needs: the run
+    fails naming the problem (host, kernel, feature, variable) and changes nothing on the node."""
     if host.backend.name != 'lowlat-node1':
         return
-    if 'ipvlan' in host.check_output('cat /proc/modules 2>/dev/null; ls /sys/module'):
-        return
+    release = host.check_output('uname -r')
+    if args[1] == 'network_mode_type=ipvlan' and 'ipvlan' in host.check_output('ls /sys/module'):
+        pytest.skip('this kernel has ipvlan')
     repo = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_CONFIG=os.path.join(repo, 'ansible.cfg'),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(repo, '.build', 'collections'))
-    before = host.check_output('ip -br link')
+    state = 'ip -br link; ip route; cat /var/lib/lowlat-k8snet/network-mode.json; ls /var/run/netns'
+    before = host.run(state).stdout
     result = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
-                             os.path.join(repo, 'inventories', 'lab'), os.path.join(repo, 'playbooks', 'network.yml'),
-                             '-e', 'network_mode_type=ipvlan'], capture_output=True, text=True, env=env,
-                            timeout=300, check=False)
+                             os.path.join(repo, 'inventories', 'lab'), os.path.join(repo, 'playbooks', 'network.yml')]
+                            + args, capture_output=True, text=True, env=env, timeout=300, check=False)
     output = ' '.join((result.stdout + result.stderr).split())
-    release = host.check_output('uname -r')
     assert result.returncode != 0
-    assert 'host node1 (kernel %s) lacks ipvlan, which network mode ipvlan needs' % release in output, output[-1500:]
-    assert host.check_output('ip -br link') == before
+    assert message.format(release=release) in output, output[-1500:]
+    assert host.run(state).stdout == before

@@ -11,6 +11,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.netmode import alloc
 LAB_KERNEL = {'kernel': '6.18.44',
               'features': {'bridge': True, 'veth': True, 'vxlan': True, 'macvlan': True, 'ipvlan': False}}
 NODES = {'node1': dict(LAB_KERNEL), 'node2': dict(LAB_KERNEL)}
+FLANNEL = {'type': 'flannel', 'flannel_backend': 'vxlan', 'cluster_cidr': '10.244.0.0/16'}
 
 
 def test_flannel_host_gw_gets_a_subnet_per_node():
@@ -51,6 +52,20 @@ def test_ipvlan_on_a_kernel_without_it_names_host_kernel_and_feature():
      'outside the cluster range'),
     ({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/30', 'subnet_len': 31}, dict((n, LAB_KERNEL) for n in 'abc'),
      'no free /31 left for c'),
+    ({'type': 'flannel', 'flannel_backend': 'vxlan', 'flannel_engine': 'calicoctl', 'cluster_cidr': '10.244.0.0/16'},
+     NODES, "network_mode_flannel_engine 'calicoctl' is not valid; use one of: static, flanneld, kubernetes"),
+    (dict(FLANNEL, flannel_engine='flanneld'), NODES, 'set network_mode_flanneld_url and network_mode_flanneld_checksum'),
+    (dict(FLANNEL, flannel_engine='flanneld', flanneld_url='https://example.invalid/flanneld'), NODES,
+     'network_mode_flanneld_url https://example.invalid/flanneld needs network_mode_flanneld_checksum'),
+    (dict(FLANNEL, flannel_engine='flanneld', flanneld_start=False), {'n1': dict(LAB_KERNEL, pods=['p'])},
+     'pods on n1 need a running flanneld'),
+    (dict(FLANNEL, flannel_engine='kubernetes'), {'n1': dict(LAB_KERNEL, pods=['p']), 'n2': dict(LAB_KERNEL)},
+     'network_mode_pods must be empty on n1'),
+    (dict(FLANNEL, flannel_backend='aws-vpc', aws_region='eu-west-1'),
+     {'n1': dict(LAB_KERNEL, aws_instance_id='i-1'), 'n2': dict(LAB_KERNEL)},
+     'network_mode_aws_instance_id is not set for n2'),
+    (dict(FLANNEL, flannel_backend='aws-vpc', aws_region='eu-west-1'), NODES,
+     'flannel aws-vpc needs network_mode_aws_vpc_id, network_mode_aws_route_table_id'),
 ])
 def test_every_problem_is_named(settings, nodes, words):
     errors = network_mode_plan(settings, nodes)['errors']
@@ -72,3 +87,14 @@ def test_hostvars_shaped_nodes():
                 'node2': {'lowlat_k8snet': {'kernel': {'release': '6.1.0', 'features': {'macvlan': False}}}}}
     plan = network_mode_plan({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/16'}, hostvars)
     assert plan['errors'] == ['host node2 (kernel 6.1.0) lacks macvlan, which network mode macvlan needs']
+
+
+def test_engines_that_are_ready_pass():
+    aws = dict(FLANNEL, flannel_backend='aws-vpc', aws_region='r', aws_vpc_id='v', aws_route_table_id='t')
+    nodes = {'n1': dict(LAB_KERNEL, aws_instance_id='i-1', pods=['p'])}
+    assert network_mode_plan(aws, nodes)['errors'] == []
+    assert network_mode_plan(dict(FLANNEL, flannel_engine='flanneld', flanneld_start=False), NODES)['errors'] == []
+    assert network_mode_plan(dict(FLANNEL, flannel_engine='flanneld', flanneld_file='/x'), NODES)['errors'] == []
+    # pods are allowed for ipvlan/macvlan with the kubernetes engine: the conflist is the product there
+    assert network_mode_plan({'type': 'macvlan', 'flannel_engine': 'kubernetes', 'cluster_cidr': '10.244.0.0/16'},
+                             {'n1': dict(LAB_KERNEL, pods=['p'])})['errors'] == []
