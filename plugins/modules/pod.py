@@ -51,6 +51,15 @@ options:
     description: Per-namespace sysctls to set inside the pod (name to value).
     type: dict
     default: {}
+  node_sysctls:
+    description:
+      - The node's tuning sysctls (name to value). Those under C(net.) that exist inside a network
+        namespace are applied in the pod as O(sysctls) are; the others are node-wide (or not
+        namespaced on this kernel), are left alone and listed in RV(node_wide). Names outside
+        C(net.) are never written from inside a pod, since they would change the whole node.
+      - O(sysctls) wins for a name given in both.
+    type: dict
+    default: {}
   state_dir:
     description: Where each pod's config and CNI result are kept.
     type: path
@@ -108,6 +117,12 @@ sysctls:
   returned: when state is present
   type: dict
   sample: {"net.core.somaxconn": {before: "4096", after: "65535"}}
+node_wide:
+  description: Names of O(node_sysctls) that are not per network namespace, left alone.
+  returned: when state is present
+  type: list
+  elements: str
+  sample: [fs.file-max, net.core.netdev_max_backlog]
 '''
 
 import json
@@ -146,6 +161,7 @@ def main():
             ifname=dict(type='str', default='eth0'),
             cni_path=dict(type='str', default='/usr/lib/cni:/opt/cni/bin'),
             sysctls=dict(type='dict', default={}),
+            node_sysctls=dict(type='dict', default={}),
             state_dir=dict(type='path', default='/var/lib/lowlat-k8snet/pods'),
         ),
         required_if=[('state', 'present', ['cni_config'])],
@@ -157,7 +173,7 @@ def main():
         plugins = cni.plugins_of(p['cni_config']) if p['state'] == 'present' else None
     except ValueError as exc:
         module.fail_json(msg=str(exc))
-    for key, value in p['sysctls'].items():
+    for key, value in list(p['sysctls'].items()) + list(p['node_sysctls'].items()):
         if isinstance(value, bool) or isinstance(value, (dict, list)) or value is None:
             module.fail_json(msg="sysctl %s inside pod %s: value %r must be a number or a string (YAML reads "
                                  "on/off as booleans)" % (key, name, value))
@@ -201,8 +217,16 @@ def main():
         wanted['result'] = result
         atomic_write(state_file, json.dumps(wanted, indent=1, sort_keys=True) + '\n', 0o600)
 
+    wanted_sysctls, node_wide = dict(p['sysctls']), []
+    for key, value in sorted(p['node_sysctls'].items()):
+        if key in wanted_sysctls:
+            continue
+        if not key.startswith('net.') or (os.path.exists(netns) and pod_sysctl(name, key) is None):
+            node_wide.append(key)
+        else:
+            wanted_sysctls[key] = value
     report = {}
-    for key, value in sorted(p['sysctls'].items()):
+    for key, value in sorted(wanted_sysctls.items()):
         value = ' '.join(str(value).split())
         before = pod_sysctl(name, key) if os.path.exists(netns) else None
         report[key] = {'before': before, 'after': value}
@@ -213,7 +237,7 @@ def main():
                 if outcome is not True:
                     module.fail_json(msg='sysctl %s=%s inside pod %s failed: %s' % (key, value, name, outcome))
     module.exit_json(changed=changed, netns=netns, addresses=cni.addresses(result), result=result or {},
-                     sysctls=report)
+                     sysctls=report, node_wide=node_wide)
 
 
 if __name__ == '__main__':

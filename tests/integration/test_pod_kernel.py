@@ -19,6 +19,9 @@ import pytest
 from conftest import Netns, run_module, sh
 
 CNI_PATH = '/usr/lib/cni'
+# a node's tuning plan as the sysctl role holds it: per-namespace and node-wide names mixed
+NODE_SYSCTLS = {'fs.file-max': 1024000, 'net.core.netdev_max_backlog': 5000,
+                'net.ipv4.tcp_slow_start_after_idle': 0, 'net.ipv4.tcp_fin_timeout': 30}
 
 
 @pytest.fixture
@@ -47,11 +50,13 @@ def test_pods_on_a_bridge_reach_each_other_and_go_away(node):
     ns, pods, state_dir = node
     network = 'llk-%s' % uuid.uuid4().hex[:6]
     config = conflist(network)
+    file_max = open('/proc/sys/fs/file-max').read()
     made = {}
     for pod in ('llkpod-a-' + network[4:], 'llkpod-b-' + network[4:]):
         pods.append(pod)
         args = {'name': pod, 'cni_config': config, 'state_dir': state_dir,
-                'sysctls': {'net.core.somaxconn': 8192, 'net.ipv4.tcp_fin_timeout': 10}}
+                'sysctls': {'net.core.somaxconn': 8192, 'net.ipv4.tcp_fin_timeout': 10},
+                'node_sysctls': NODE_SYSCTLS}
         check = run_module('pod', args, netns=ns.name, net_only=True, check=True)
         assert check['changed'] is True and not os.path.exists('/var/run/netns/' + pod)
         out = run_module('pod', args, netns=ns.name, net_only=True)
@@ -60,6 +65,15 @@ def test_pods_on_a_bridge_reach_each_other_and_go_away(node):
         assert out['sysctls']['net.core.somaxconn']['after'] == '8192'
         inside = sh('ip', 'netns', 'exec', pod, 'sysctl', '-n', 'net.core.somaxconn').stdout.strip()
         assert inside == '8192'
+        # the node's plan: per-namespace ones applied inside (sysctls wins on a name in both),
+        # node-wide ones left alone and named
+        visible = [k for k in NODE_SYSCTLS if k.startswith('net.') and sh(
+            'ip', 'netns', 'exec', pod, 'test', '-e', '/proc/sys/' + k.replace('.', '/'), check=False).returncode == 0]
+        assert sorted(out['node_wide']) == sorted(set(NODE_SYSCTLS) - set(visible)), out
+        assert 'fs.file-max' in out['node_wide'] and 'net.ipv4.tcp_slow_start_after_idle' in visible
+        assert sh('ip', 'netns', 'exec', pod, 'sysctl', '-n', 'net.ipv4.tcp_slow_start_after_idle').stdout.strip() == '0'
+        assert sh('ip', 'netns', 'exec', pod, 'sysctl', '-n', 'net.ipv4.tcp_fin_timeout').stdout.strip() == '10'
+        assert open('/proc/sys/fs/file-max').read() == file_max
         made[pod] = out['addresses'][0].split('/')[0]
         again = run_module('pod', args, netns=ns.name, net_only=True)
         assert again['changed'] is False, again

@@ -38,7 +38,7 @@ def test_routes_bridge_and_mtu(host):
         peer_ip = json.loads(peer_host.check_output('ip -j -4 addr show dev eth0'))[0]['addr_info'][0]['local']
         peer_gw = peer_host.check_output('ip -j -4 addr show dev flannel.1')
         peer_gw = json.loads(peer_gw)[0]['addr_info'][0]['local']
-        assert 'via %s dev flannel.1 onlink' % peer_gw in host.check_output('ip route')
+        assert 'via %s dev flannel.1 proto 76 onlink' % peer_gw in host.check_output('ip route')
         assert 'dst %s' % peer_ip in host.check_output('bridge fdb show dev flannel.1')
         assert 'PERMANENT' in host.check_output('ip neigh show %s dev flannel.1' % peer_gw)
         return
@@ -48,6 +48,8 @@ def test_routes_bridge_and_mtu(host):
         node_mtu = int(host.file('/sys/class/net/eth0/mtu').content_string)
         assert int(host.check_output('ip netns exec bench-%s cat /sys/class/net/eth0/mtu' % me)) == node_mtu
         assert host.check_output('ip netns exec bench-%s sysctl -n net.core.somaxconn' % me) == '8192'
+        # the node's tuning plan inside the pod (sysctl role defaults; the kernel's default is 60)
+        assert host.check_output('ip netns exec bench-%s sysctl -n net.ipv4.tcp_fin_timeout' % me) == '10'
         return
     peer = [n for n in NODES if n != me][0]
     peer_host = testinfra.get_host('podman://' + NODES[peer])
@@ -59,6 +61,8 @@ def test_routes_bridge_and_mtu(host):
     node_mtu = int(host.file('/sys/class/net/eth0/mtu').content_string)
     assert int(host.check_output('ip netns exec bench-%s cat /sys/class/net/eth0/mtu' % me)) == node_mtu
     assert host.check_output('ip netns exec bench-%s sysctl -n net.core.somaxconn' % me) == '8192'
+    # the node's tuning plan inside the pod (sysctl role defaults; the kernel's default is 60)
+    assert host.check_output('ip netns exec bench-%s sysctl -n net.ipv4.tcp_fin_timeout' % me) == '10'
     assert peer_subnet['result']['ips']
 
 
