@@ -56,7 +56,7 @@ pip-standin: ## Put the offline pip bootstrap stand-in where ansible-test looks 
 	@cp tests/tools/get_pip_standin.py ~/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: test
-test: venv collection lint sanity test-units test-lab test-network test-integration ## Everything CI runs (as root)
+test: venv collection lint sanity test-units test-lab test-network test-bench test-integration ## Everything CI runs (as root)
 
 .PHONY: test-units
 test-units: venv test-tree pip-standin ## Unit tests (ansible-test units, fixtures of real hosts)
@@ -65,7 +65,7 @@ test-units: venv test-tree pip-standin ## Unit tests (ansible-test units, fixtur
 
 .PHONY: test-integration
 test-integration: venv collection ## Modules on the real kernel (root: netns, veth, a real NIC IRQ)
-	$(BIN)/pytest -p no:cacheprovider -v tests/integration
+	$(BIN)/pytest -p no:cacheprovider -v tests/tools tests/integration
 
 .PHONY: sanity
 sanity: venv test-tree pip-standin ## ansible-test sanity
@@ -96,6 +96,17 @@ lab-down: ## Remove the lab and restore the machine's host-global kernel values
 site-lab: lab ## Run site.yml on the lab's benchnodes
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/site.yml -l benchnodes
 
+.PHONY: demo
+demo: site-lab ## The lab, site.yml, every mode its kernel supports, a short sweep, report.html
+	$(BIN)/ansible-playbook -i inventories/lab playbooks/benchmark.yml -l benchnodes \
+		-e '{"bench_sweep_repeats": 1, "bench_sweep_duration": 3, "bench_sweep_warmup": 1, "bench_sweep_rates": ["30%", "50%"]}' \
+		-e bench_sweep_results_dir=$(CURDIR)/bench-results
+
+.PHONY: bench-lab
+bench-lab: lab ## The full sweep on the lab (3 repeats, 10 s points): results in bench-results/
+	$(BIN)/ansible-playbook -i inventories/lab playbooks/benchmark.yml -l benchnodes \
+		-e bench_sweep_results_dir=$(CURDIR)/bench-results
+
 .PHONY: reset-lab
 reset-lab: ## Run reset.yml on the lab's benchnodes
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/reset.yml -l benchnodes
@@ -113,6 +124,11 @@ test-network: deps venv collection ## molecule: every network mode the lab kerne
 	$(BIN)/molecule test -s network-vxlan
 	$(BIN)/molecule test -s network-aws
 	$(BIN)/molecule test -s network-engines
+
+.PHONY: test-bench
+test-bench: deps venv collection ## molecule: site.yml and a short benchmark on the lab (host, macvlan; 2 repeats)
+	rm -rf ~/.ansible/collections/ansible_collections/lowlat/k8snet
+	$(BIN)/molecule test -s benchmark
 
 .PHONY: bench
 bench: venv collection ## Plan time for 8192 CPUs and a 256-queue NIC (goal < 50 ms)

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.lowlat.k8snet.plugins.module_utils import bench
 from ansible_collections.lowlat.k8snet.plugins.module_utils import cpuset
 from ansible_collections.lowlat.k8snet.plugins.module_utils import netcheck
 from ansible_collections.lowlat.k8snet.plugins.module_utils import netmode
@@ -31,6 +32,11 @@ def cpumask(cpus, possible):
     return cpuset.format_mask(cpus, possible)
 
 
+def nginx_cpu_affinity(cpus):
+    """CPU list (kernel syntax or list of ints) -> nginx worker_cpu_affinity, one worker per CPU."""
+    return bench.nginx_affinity(cpuset.bits_to_list(cpuset.to_bits(cpus)))
+
+
 def cpulist(mask):
     """Any kernel mask -> canonical CPU list string ('' for no CPU)."""
     return cpuset.mask_to_list(mask)
@@ -49,4 +55,6 @@ class FilterModule(object):
             'overlapping_pairs': _wrap('overlapping_pairs', netcheck.overlapping_pairs),
             'notrack_rules': _wrap('notrack_rules', netcheck.notrack_rules),
             'network_mode_plan': _wrap('network_mode_plan', netmode.network_mode_plan),
+            'nginx_cpu_affinity': _wrap('nginx_cpu_affinity', nginx_cpu_affinity),
+            'bench_rate': _wrap('bench_rate', bench.resolve_rate),
         }

@@ -13,8 +13,9 @@ FILTERS = FilterModule().filters()
 
 
 def test_filter_names_are_the_public_api():
-    assert sorted(FILTERS) == ['cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology', 'network_mode_plan',
-                               'notrack_rules', 'overlapping_pairs', 'steering_plan']
+    assert sorted(FILTERS) == ['bench_rate', 'cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology',
+                               'network_mode_plan', 'nginx_cpu_affinity', 'notrack_rules', 'overlapping_pairs',
+                               'steering_plan']
 
 
 def test_readme_examples():
@@ -26,6 +27,9 @@ def test_readme_examples():
     assert topo['siblings'] == {'0': '0-1', '1': '0-1'}
     plan = FILTERS['steering_plan'](topo, {'name': 'eth0', 'rx_queues': 1, 'tx_queues': 1})
     assert plan['nginx_worker_cpus'] == '0'
+    assert FILTERS['nginx_cpu_affinity']('0-2') == '1 10 100'
+    assert FILTERS['nginx_cpu_affinity'](plan['nginx_worker_cpus']) == '1'
+    assert FILTERS['bench_rate']('30%', 21000) == 6300 and FILTERS['bench_rate'](500) == 500
 
 
 @pytest.mark.parametrize('name, args, words', [
@@ -34,6 +38,8 @@ def test_readme_examples():
     ('cpulist', ('zz',), 'lowlat.k8snet.cpulist'),
     ('lscpu_topology', ('',), 'lists no CPU'),
     ('steering_plan', ({}, {}), 'lowlat.k8snet.steering_plan: topology lacks'),
+    ('nginx_cpu_affinity', ('',), 'lowlat.k8snet.nginx_cpu_affinity: nginx needs at least one worker CPU'),
+    ('bench_rate', ('30%',), 'lowlat.k8snet.bench_rate: rate 30% is relative'),
 ])
 def test_errors_are_filter_errors(name, args, words):
     with pytest.raises(AnsibleFilterError) as err:

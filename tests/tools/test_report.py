@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""tools/report.py on a run directory laid out as playbooks/benchmark.yml writes it."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import csv
+import importlib.util
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPEC = importlib.util.spec_from_file_location('report', os.path.join(HERE, '..', '..', 'tools', 'report.py'))
+report = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(report)
+
+START = 1764470000000000
+
+
+def write_point(run, name, meta, clients):
+    point = run / 'raw' / name
+    point.mkdir(parents=True)
+    (point / 'meta.json').write_text(json.dumps(meta))
+    for client, lines in clients.items():
+        (point / ('%s.log' % client)).write_text(''.join('%d\t%d\t%d\n' % line for line in lines))
+
+
+def test_a_run_becomes_results_and_a_report(tmp_path):
+    run = tmp_path
+    (run / 'environment.json').write_text(json.dumps({'kernel': '6.1.0', 'nic_speed_mbps': 10000}))
+    for mode, base, achieved in (('host', 100, 1.0), ('macvlan', 130, 0.9)):
+        write_point(run, 'max-%s-100' % mode, {'kind': 'max', 'mode': mode, 'size': 100, 'rate': 'max',
+                                               'repeat': 1, 'duration': 1.0, 'target_rate': None},
+                    {'c1': [(START + i, 200, base) for i in range(int(2000 * achieved))]})
+        for repeat in (1, 2):
+            # two clients; the second is slower: percentiles must come from the merged list
+            count = int(500 * achieved)
+            write_point(run, 'r%d-%s-100-1000' % (repeat, mode),
+                        {'kind': 'rate', 'mode': mode, 'size': 100, 'rate': '50%', 'repeat': repeat,
+                         'target_rate': 1000, 'duration': 1.0, 'warmup_until': START + 10,
+                         'outside_pressure': 25.0 if (mode, repeat) == ('macvlan', 2) else 1.0},
+                        {'c1': [(START + 10 + i, 200, base + i % 10) for i in range(count)],
+                         'c2': [(START + 10 + i, 200, 2 * base + repeat) for i in range(count)]
+                         + [(START, 200, 99999)]})  # before the warm-up ended: left out
+    results = report.summarize(str(run))
+    assert results['max_rates'] == {'host': {'100': 2000.0}, 'macvlan': {'100': 1800.0}}
+    merged = dict((m['mode'], m) for m in results['merged'])
+    assert merged['host']['repeats'] == 2 and merged['host']['saturated'] is False
+    assert merged['macvlan']['saturated'] is True  # 900/s against 1000/s
+    assert merged['macvlan']['noisy'] is True and merged['host']['noisy'] is False
+    assert merged['host']['latency_us']['p50'] == 109 and merged['host']['latency_us']['p99'] == 202
+    assert merged['host']['max_us'] == 202  # the warm-up request of 99999 us is not counted
+    assert merged['host']['spread']['p99'] == [201, 202]
+    rows = list(csv.DictReader(open(os.path.join(str(run), 'results.csv'))))
+    assert len(rows) == 6 and rows[0]['id'] == 'max-host-100' and 'p99.999_us' in rows[0]
+
+    path, pngs = report.write_html(str(run), results)
+    assert pngs == ['latency-50pct-100.png']
+    with open(os.path.join(str(run), pngs[0]), 'rb') as handle:
+        assert handle.read(8) == b'\x89PNG\r\n\x1a\n'
+    page = open(path).read()
+    assert 'latency-50pct-100.png' in page and 'class="bad">saturated noisy' in page
+    assert '<td>macvlan</td><td>100</td><td>1800.0</td><td>0.90</td>' in page  # max / host

@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.lowlat.k8snet.plugins.module_utils import bench
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def test_h2load_log_is_parsed_and_bad_lines_are_named():
+    assert bench.parse_h2load_log('1764470000000000\t200\t153\n1764470000000100\t503\t99\n\n') == [
+        (1764470000000000, 200, 153), (1764470000000100, 503, 99)]
+    with pytest.raises(ValueError, match='line 2'):
+        bench.parse_h2load_log('1\t200\t3\n1 200 3\n')
+
+
+def test_percentiles_are_measured_values_by_nearest_rank():
+    latencies = list(range(1, 1001))  # 1..1000 us
+    p = bench.percentiles(latencies)
+    assert p['p50'] == 500 and p['p90'] == 900 and p['p99'] == 990 and p['p99.9'] == 999
+    assert p['p99.99'] == 1000 and p['p99.999'] == 1000
+    assert bench.percentiles([]) == dict((k, None) for k in p)
+
+
+def test_percentiles_of_merged_clients_are_not_the_mean_of_their_percentiles():
+    fast, slow = [100] * 99 + [200], [1000] * 100
+    merged = bench.percentiles(fast + slow)['p50']
+    averaged = (bench.percentiles(fast)['p50'] + bench.percentiles(slow)['p50']) / 2.0
+    assert merged == 200 and averaged == 550
+
+
+def test_summary_flags_saturation_and_counts_errors():
+    start = 1764470000000000
+    records = [(start + i * 1000, 200, 100 + i) for i in range(900)] + [(start, 502, 5)] * 10
+    point = bench.summarize(records, target_rate=1000, duration=1.0)
+    assert point['requests'] == 910 and point['errors'] == 10
+    assert point['achieved_rate'] == 900.0 and point['saturated'] is True
+    assert point['latency_us']['p50'] == 549 and point['max_us'] == 999
+    fine = bench.summarize(records, target_rate=920, duration=1.0)
+    assert fine['saturated'] is False  # 900 >= 0.97 * 920
+    warm = bench.summarize(records, target_rate=400, duration=0.5, warmup_until=start + 500000)
+    assert warm['requests'] == 400
+
+
+@pytest.mark.parametrize('rate, maximum, expected', [(5000, None, 5000), ('30%', 21000, 6300), (' 50% ', 1001, 500)])
+def test_rates(rate, maximum, expected):
+    assert bench.resolve_rate(rate, maximum) == expected
+
+
+@pytest.mark.parametrize('rate, maximum, words', [
+    ('30%', None, 'maximum of this mode and size is not measured'), ('lots', None, "rate 'lots' is not a number"),
+    ('150%', 1000, 'must be in (0, 100]'), (0, None, 'must be positive')])
+def test_bad_rates_are_named(rate, maximum, words):
+    with pytest.raises(ValueError) as err:
+        bench.resolve_rate(rate, maximum)
+    assert words in str(err.value)
+
+
+def test_sweep_interleaves_modes_innermost():
+    points = bench.sweep(['host', 'ipvlan'], [100, 4096], ['30%'], repeats=2)
+    assert len(points) == 8
+    assert [p['mode'] for p in points[:4]] == ['host', 'ipvlan', 'host', 'ipvlan']
+    assert points[0] == {'mode': 'host', 'size': 100, 'rate': '30%', 'repeat': 1}
+    assert points[-1] == {'mode': 'ipvlan', 'size': 4096, 'rate': '30%', 'repeat': 2}
+    with pytest.raises(ValueError, match='at least one of modes'):
+        bench.sweep([], [100], [1])
+
+
+def test_line_rate():
+    # the study: ~350 bytes on the wire per 100-byte response, 10 Gbit/s
+    assert bench.line_rate_max(350, 10000) == 3571428
+    assert bench.line_rate_max(350, -1) is None  # virtio reports speed -1
+
+
+def test_cpu_usage_from_real_proc_stat():
+    usage = bench.cpu_usage(fixture('vm2_stat_before.txt'), fixture('vm2_stat_after.txt'))
+    assert sorted(usage) == [0, 1]
+    for cpu in usage.values():
+        assert 0.0 <= cpu['softirq'] <= cpu['busy'] <= 100.0
+    synthetic_before = 'cpu0 100 0 100 800 0 0 0 0 0 0\n'
+    synthetic_after = 'cpu0 150 0 130 900 0 0 20 0 0 0\n'
+    assert bench.cpu_usage(synthetic_before, synthetic_after) == {0: {'busy': 50.0, 'softirq': 10.0}}
+
+
+def test_interrupts_delta_from_real_proc_interrupts():
+    text = fixture('vm2_interrupts.txt')
+    assert bench.interrupts_delta(text, text) == {0: 0, 1: 0}
+    totals = bench.parse_interrupts_per_cpu(text)
+    assert totals[0] > 0 and totals[1] > 0
+
+
+def test_pressure():
+    text = fixture('vm2_pressure_cpu.txt')
+    parsed = bench.parse_pressure(text)
+    assert set(parsed) >= {'some'} and 'total' in parsed['some']
+    before = 'some avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n'
+    after = 'some avg10=0.00 avg60=0.00 avg300=0.00 total=1500000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n'
+    assert bench.pressure_share(before, after, 2.0) == 25.0
+    assert bench.noisy(25.0) is True and bench.noisy(3.0) is False and bench.noisy(None) is False
+
+
+def test_nginx_affinity():
+    assert bench.nginx_affinity([0, 1]) == '1 10'
+    assert bench.nginx_affinity([3, 1]) == '10 1000'
+    with pytest.raises(ValueError, match='at least one worker CPU'):
+        bench.nginx_affinity([])
