@@ -8,10 +8,11 @@
     python3 tools/report.py --rate WARMUP_UNTIL DURATION POINT_DIR   # achieved rate of one point
 
 A run directory (written by playbooks/benchmark.yml) holds environment.json and raw/<point>/:
-meta.json (mode, size, rate, target rate, repeat, duration, warm-up end, /proc readings of the
-server before and after, CPU pressure in the quiet window before the point) and one
-<client>.log per load generator (h2load --log-file). Percentiles come from the merged raw
-latencies of all clients (and, per mode/size/rate, of all repeats), never from averages.
+meta.json (mode, tuning state, series, size, rate, target rate, repeat, duration, warm-up end, and
+per server the /proc readings before and after and the CPU pressure in the quiet window before the
+point) and one <client>.log per load generator (h2load --log-file). Percentiles come from the
+merged raw latencies of all clients (and, per series/size/rate, of all repeats), never from
+averages. A series is a mode in a tuning state: "host", or "host-untuned".
 """
 
 from __future__ import absolute_import, division, print_function
@@ -68,36 +69,26 @@ def summarize(run_dir):
         point = dict((k, meta[k]) for k in ('mode', 'size', 'rate', 'repeat', 'target_rate', 'duration', 'kind')
                      if k in meta)
         point['id'] = name
+        point['tuning'] = meta.get('tuning', 'tuned')
+        point['series'] = meta.get('series', point['mode'])
         point.update(bench.summarize(records, meta.get('target_rate'), meta['duration'], meta.get('warmup_until')))
-        server = meta.get('server') or {}
-        if server.get('stat_before') and server.get('stat_after'):
-            point['cpu'] = bench.cpu_usage(server['stat_before'], server['stat_after'])
-        if server.get('interrupts_before') and server.get('interrupts_after'):
-            point['interrupts'] = bench.interrupts_delta(server['interrupts_before'], server['interrupts_after'])
-        if server.get('pressure_before') and server.get('pressure_after'):
-            # over the time between the two readings (warm-up and measured window)
-            point['pressure'] = bench.pressure_share(server['pressure_before'], server['pressure_after'],
-                                                     server.get('seconds') or meta['duration'])
-        quiet = meta.get('quiet') or {}
-        if quiet.get('before') and quiet.get('after'):
-            meta['outside_pressure'] = bench.pressure_share(quiet['before'], quiet['after'], quiet['seconds'])
-        point['outside_pressure'] = meta.get('outside_pressure')
-        point['noisy'] = bench.noisy(meta.get('outside_pressure'), meta.get('noisy_above', 10.0))
+        point.update(server_readings(meta))
         points.append(point)
         if meta.get('kind', 'rate') == 'rate':
-            key = (point['mode'], point['size'], str(point['rate']))
+            key = (point['series'], point['size'], str(point['rate']))
             kept = [r for r in records if meta.get('warmup_until') is None or r[0] >= meta['warmup_until']]
             merged_records.setdefault(key, []).extend(r[2] for r in kept if 200 <= r[1] < 400)
 
     merged = []
-    for (mode, size, rate), latencies in sorted(merged_records.items()):
-        mine = [p for p in points if p.get('kind', 'rate') == 'rate' and p['mode'] == mode
+    for (series, size, rate), latencies in sorted(merged_records.items()):
+        mine = [p for p in points if p.get('kind', 'rate') == 'rate' and p['series'] == series
                 and p['size'] == size and str(p['rate']) == rate]
         spread = {}
         for key in ('p50', 'p99'):
             values = [p['latency_us'][key] for p in mine if p['latency_us'][key] is not None]
             spread[key] = [min(values), max(values)] if values else None
-        merged.append({'mode': mode, 'size': size, 'rate': rate, 'repeats': len(mine),
+        merged.append({'series': series, 'mode': mine[0]['mode'], 'tuning': mine[0]['tuning'],
+                       'size': size, 'rate': rate, 'repeats': len(mine),
                        'target_rate': mine[0]['target_rate'],
                        'achieved_rate': round(sum(p['achieved_rate'] for p in mine) / len(mine), 1),
                        'latency_us': bench.percentiles(latencies),
@@ -106,22 +97,45 @@ def summarize(run_dir):
     maxima = {}
     for p in points:
         if p.get('kind') == 'max':
-            maxima.setdefault(p['mode'], {})[str(p['size'])] = p['achieved_rate']
+            maxima.setdefault(p['series'], {})[str(p['size'])] = p['achieved_rate']
     environment_path = os.path.join(run_dir, 'environment.json')
     results = {'environment': json.loads(_read(environment_path)) if os.path.exists(environment_path) else {},
                'max_rates': maxima, 'points': points, 'merged': merged}
     with open(os.path.join(run_dir, 'results.json'), 'w') as handle:
         json.dump(results, handle, indent=1, sort_keys=True)
     with open(os.path.join(run_dir, 'results.csv'), 'w', newline='') as handle:
-        columns = (['id', 'kind', 'mode', 'size', 'rate', 'repeat', 'target_rate', 'achieved_rate', 'requests',
-                    'errors', 'saturated', 'noisy', 'outside_pressure', 'pressure', 'max_us']
+        columns = (['id', 'kind', 'series', 'mode', 'tuning', 'size', 'rate', 'repeat', 'target_rate',
+                    'achieved_rate', 'requests', 'errors', 'saturated', 'noisy', 'outside_pressure', 'max_us']
                    + ['%s_us' % k for k in sorted(bench.percentiles([1]), key=lambda k: float(k[1:]))])
+        fixed = columns.index('max_us') + 1
         writer = csv.writer(handle)
         writer.writerow(columns)
         for p in points:
-            row = [p.get(c) for c in columns[:15]] + [p['latency_us'][c[:-3]] for c in columns[15:]]
+            row = [p.get(c) for c in columns[:fixed]] + [p['latency_us'][c[:-3]] for c in columns[fixed:]]
             writer.writerow(row)
     return results
+
+
+def server_readings(meta):
+    """Per server: CPU busy/softirq, interrupts per CPU, CPU pressure over the point, and the
+    pressure in the quiet window before it (from outside the benchmark); the point is noisy when
+    any server's outside pressure is over the threshold."""
+    cpu, interrupts, pressure, outside = {}, {}, {}, {}
+    for host, server in sorted((meta.get('servers') or {}).items()):
+        if server.get('stat_before') and server.get('stat_after'):
+            cpu[host] = bench.cpu_usage(server['stat_before'], server['stat_after'])
+        if server.get('interrupts_before') and server.get('interrupts_after'):
+            interrupts[host] = bench.interrupts_delta(server['interrupts_before'], server['interrupts_after'])
+        if server.get('pressure_before') and server.get('pressure_after'):
+            # over the time between the two readings (warm-up and measured window)
+            pressure[host] = bench.pressure_share(server['pressure_before'], server['pressure_after'],
+                                                  server.get('seconds') or meta['duration'])
+        if server.get('quiet_before') and server.get('quiet_after'):
+            outside[host] = bench.pressure_share(server['quiet_before'], server['quiet_after'],
+                                                 server['quiet_seconds'])
+    worst = max(outside.values()) if outside else meta.get('outside_pressure')
+    return {'cpu': cpu, 'interrupts': interrupts, 'pressure': pressure, 'outside_pressure': worst,
+            'noisy': bench.noisy(worst, meta.get('noisy_above', 10.0))}
 
 
 def nines(pct):
@@ -142,12 +156,12 @@ def charts(run_dir, results):
         groups.setdefault((m['rate'], m['size']), []).append(m)
     for (rate, size), lines in sorted(groups.items(), key=lambda item: (str(item[0][0]), item[0][1])):
         figure, axes = pyplot.subplots(figsize=(7, 4.2))
-        for line in sorted(lines, key=lambda m: m['mode']):
+        for line in sorted(lines, key=lambda m: m['series']):
             keys = [k for k in line['latency_us'] if line['latency_us'][k] is not None]
             keys.sort(key=lambda k: float(k[1:]))
             xs = [nines(float(k[1:])) for k in keys]
             ys = [line['latency_us'][k] / 1000.0 for k in keys]
-            label = line['mode'] + (' (saturated)' if line['saturated'] else '') + (' (noisy)' if line['noisy'] else '')
+            label = line['series'] + (' (saturated)' if line['saturated'] else '') + (' (noisy)' if line['noisy'] else '')
             axes.plot(xs, ys, marker='x' if line['saturated'] else 'o', linestyle='--' if line['saturated'] else '-',
                       label=label)
         ticks = [50, 90, 99, 99.9, 99.99, 99.999]
@@ -189,27 +203,43 @@ def write_html(run_dir, results):
     for (rate, size), name in made:
         out.append('<h2>%s, %s-byte responses</h2><img src="%s" alt="latency chart">'
                    % (html.escape(_rate_label(rate)), size, html.escape(name)))
-    out.append('<h2>Each mode against host networking</h2><table><tr><th>size</th><th>rate</th><th>mode</th>'
+    out.append('<h2>Each mode against host networking (in the same tuning state)</h2>'
+               '<table><tr><th>size</th><th>rate</th><th>series</th>'
                '<th>achieved/s</th><th>p50 &micro;s</th><th>p99 &micro;s</th><th>p50 / host</th><th>p99 / host</th>'
                '<th>p50 spread</th><th>p99 spread</th><th>repeats</th><th>flags</th></tr>')
     for m in results['merged']:
-        host = [h for h in results['merged'] if h['mode'] == 'host' and h['size'] == m['size'] and h['rate'] == m['rate']]
+        host = [h for h in results['merged'] if h['mode'] == 'host' and h['tuning'] == m['tuning']
+                and h['size'] == m['size'] and h['rate'] == m['rate']]
         host = host[0] if host else None
         flags = ' '.join(f for f in ('saturated', 'noisy') if m[f])
         out.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
                    '<td>%s</td><td>%s</td><td>%d</td><td class="bad">%s</td></tr>' % (
-                       m['size'], html.escape(str(m['rate'])), html.escape(m['mode']), m['achieved_rate'],
+                       m['size'], html.escape(str(m['rate'])), html.escape(m['series']), m['achieved_rate'],
                        m['latency_us']['p50'], m['latency_us']['p99'],
                        _ratio(m['latency_us']['p50'], host and host['latency_us']['p50']),
                        _ratio(m['latency_us']['p99'], host and host['latency_us']['p99']),
                        m['spread']['p50'], m['spread']['p99'], m['repeats'], flags))
     out.append('</table>')
+    pairs = tuning_pairs(results)
+    if pairs:
+        out.append('<h2>Untuned against tuned, at the same offered load</h2><table><tr><th>size</th>'
+                   '<th>rate</th><th>mode</th><th>target/s</th><th>p50 tuned</th><th>p50 untuned</th>'
+                   '<th>p99 tuned</th><th>p99 untuned</th><th>p50 untuned / tuned</th>'
+                   '<th>p99 untuned / tuned</th></tr>')
+        for tuned, untuned in pairs:
+            out.append('<tr>%s</tr>' % ''.join('<td>%s</td>' % html.escape(str(v)) for v in (
+                tuned['size'], tuned['rate'], tuned['mode'], tuned['target_rate'],
+                tuned['latency_us']['p50'], untuned['latency_us']['p50'],
+                tuned['latency_us']['p99'], untuned['latency_us']['p99'],
+                _ratio(untuned['latency_us']['p50'], tuned['latency_us']['p50']),
+                _ratio(untuned['latency_us']['p99'], tuned['latency_us']['p99']))))
+        out.append('</table>')
     speed = env.get('nic_speed_mbps')
-    out.append('<h2>Maximum load</h2><table><tr><th>mode</th><th>size</th><th>measured max/s</th>'
+    out.append('<h2>Maximum load</h2><table><tr><th>series</th><th>size</th><th>measured max/s</th>'
                '<th>max / host</th><th>line-rate max/s</th></tr>')
     for mode in sorted(results['max_rates']):
         for size, rate in sorted(results['max_rates'][mode].items(), key=lambda item: int(item[0])):
-            host = results['max_rates'].get('host', {}).get(size)
+            host = results['max_rates'].get('host-untuned' if mode.endswith('-untuned') else 'host', {}).get(size)
             wire = int(size) + int(env.get('header_bytes', 250))
             line = bench.line_rate_max(wire, speed)
             out.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
@@ -220,6 +250,13 @@ def write_html(run_dir, results):
     with open(path, 'w') as handle:
         handle.write('\n'.join(out) + '\n')
     return path, [name for _key, name in made]
+
+
+def tuning_pairs(results):
+    """(tuned, untuned) merged entries of the same mode, size and rate (so the same offered load)."""
+    tuned = dict(((m['mode'], m['size'], str(m['rate'])), m) for m in results['merged'] if m['tuning'] == 'tuned')
+    return [(tuned[(m['mode'], m['size'], str(m['rate']))], m) for m in results['merged']
+            if m['tuning'] == 'untuned' and (m['mode'], m['size'], str(m['rate'])) in tuned]
 
 
 def main(argv=None):
@@ -239,10 +276,13 @@ def main(argv=None):
         results = summarize(args.run_dir)
     path, pngs = write_html(args.run_dir, results)
     print('report: %s (%d charts: %s)' % (path, len(pngs), ', '.join(pngs)))
+    for series, sizes in sorted(results['max_rates'].items()):
+        print('%-22s maximum %s' % (series, ', '.join('%s/s at %s bytes' % (rate, size) for size, rate in
+                                                      sorted(sizes.items(), key=lambda item: int(item[0])))))
     for m in results['merged']:
-        print('%-14s size %-5s rate %-6s achieved %8.1f/s  p50 %6s us  p99 %6s us%s' % (
-            m['mode'], m['size'], m['rate'], m['achieved_rate'], m['latency_us']['p50'], m['latency_us']['p99'],
-            '  SATURATED' if m['saturated'] else ''))
+        print('%-22s size %-5s rate %-6s achieved %8.1f/s  p50 %6s us  p99 %6s us  p99 spread %s%s' % (
+            m['series'], m['size'], m['rate'], m['achieved_rate'], m['latency_us']['p50'], m['latency_us']['p99'],
+            m['spread']['p99'], '  SATURATED' if m['saturated'] else ''))
     return 0
 
 

@@ -28,7 +28,8 @@ def test_every_point_was_measured():
     for point in results['points']:
         assert point['requests'] > 0 and point['errors'] == 0, point['id']
         assert point['latency_us']['p50'] <= point['latency_us']['p99'] <= point['latency_us']['p99.999']
-        assert point['cpu'] and all(cpu.isdigit() for cpu in point['cpu']) and point['outside_pressure'] is not None
+        assert list(point['cpu']) == ['node1'] and point['outside_pressure'] is not None
+        assert all(cpu.isdigit() for cpu in point['cpu']['node1']) and point['interrupts']['node1']
         if point['kind'] == 'rate':
             # the target is half the measured maximum; under 97 % of it the point must say so
             maximum = results['max_rates'][point['mode']]['100']

@@ -57,4 +57,5 @@ class FilterModule(object):
             'network_mode_plan': _wrap('network_mode_plan', netmode.network_mode_plan),
             'nginx_cpu_affinity': _wrap('nginx_cpu_affinity', nginx_cpu_affinity),
             'bench_rate': _wrap('bench_rate', bench.resolve_rate),
+            'bench_steps': _wrap('bench_steps', bench.steps),
         }

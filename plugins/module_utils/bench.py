@@ -96,21 +96,29 @@ def resolve_rate(rate, maximum=None):
     return value
 
 
-def sweep(modes, sizes, rates, repeats=1):
-    """The points of a sweep, modes interleaved in the inner loop so that drift over time (noisy
-    neighbours, thermal) falls on every mode alike: repeat > size > rate > mode."""
-    for name, values in (('modes', modes), ('sizes', sizes), ('rates', rates)):
-        if not values:
-            raise ValueError("the sweep needs at least one of %s" % name)
-    if int(repeats) < 1:
-        raise ValueError("repeats %r must be 1 or more" % repeats)
-    points = []
+TUNINGS = ('tuned', 'untuned')
+
+
+def steps(modes, repeats=1, tunings=('tuned',)):
+    """The order in which a sweep visits its modes: repeat > tuning state > mode. Each repeat
+    deploys every mode in turn, so drift over the run (noisy neighbours, thermal) falls on every
+    mode alike; the tuning states alternate their order from one repeat to the next (tuned,
+    untuned, then untuned, tuned ...), which halves the switches and balances drift between them.
+    Each step is [repeat, tuning, mode]."""
+    if not modes:
+        raise ValueError("the sweep needs at least one mode")
+    if isinstance(repeats, bool) or int(repeats) < 1:
+        raise ValueError("repeats %r must be 1 or more" % (repeats,))
+    tunings = list(tunings)
+    bad = [t for t in tunings if t not in TUNINGS]
+    if bad or not tunings or len(set(tunings)) != len(tunings):
+        raise ValueError("tunings %r must be one or both of %s, each once" % (tunings, ', '.join(TUNINGS)))
+    order = []
     for repeat in range(1, int(repeats) + 1):
-        for size in sizes:
-            for rate in rates:
-                for mode in modes:
-                    points.append({'mode': mode, 'size': size, 'rate': rate, 'repeat': repeat})
-    return points
+        for tuning in (tunings if repeat % 2 else tunings[::-1]):
+            for mode in modes:
+                order.append([repeat, tuning, mode])
+    return order
 
 
 def line_rate_max(bytes_per_response, speed_mbps):

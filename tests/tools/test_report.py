@@ -62,3 +62,36 @@ def test_a_run_becomes_results_and_a_report(tmp_path):
     page = open(path).read()
     assert 'latency-50pct-100.png' in page and 'class="bad">saturated noisy' in page
     assert '<td>macvlan</td><td>100</td><td>1800.0</td><td>0.90</td>' in page  # max / host
+
+
+def pressure(total_us):
+    return 'some avg10=0.00 avg60=0.00 avg300=0.00 total=%d\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' % total_us
+
+
+def test_tuned_and_untuned_series_and_several_servers(tmp_path):
+    run = tmp_path
+    for tuning, base in (('tuned', 100), ('untuned', 150)):
+        series = 'host' if tuning == 'tuned' else 'host-untuned'
+        servers = {
+            # s2 had 40 % CPU pressure from outside in its quiet second: the point is noisy
+            's1': {'quiet_before': pressure(0), 'quiet_after': pressure(10000), 'quiet_seconds': 1.0},
+            's2': {'quiet_before': pressure(0), 'quiet_after': pressure(400000 if tuning == 'untuned' else 0),
+                   'quiet_seconds': 1.0}}
+        write_point(run, 'rate-r1-%s-100-50pct' % series,
+                    {'kind': 'rate', 'mode': 'host', 'tuning': tuning, 'series': series, 'size': 100,
+                     'rate': '50%', 'repeat': 1, 'target_rate': 100, 'duration': 1.0, 'warmup_until': START,
+                     'servers': servers},
+                    {'c1': [(START + i, 200, base) for i in range(100)]})
+    results = report.summarize(str(run))
+    merged = dict((m['series'], m) for m in results['merged'])
+    assert sorted(merged) == ['host', 'host-untuned']
+    assert merged['host-untuned']['tuning'] == 'untuned' and merged['host-untuned']['mode'] == 'host'
+    points = dict((p['series'], p) for p in results['points'])
+    assert points['host']['outside_pressure'] == 1.0 and points['host']['noisy'] is False
+    assert points['host-untuned']['outside_pressure'] == 40.0 and points['host-untuned']['noisy'] is True
+    pairs = report.tuning_pairs(results)
+    assert [(a['series'], b['series']) for a, b in pairs] == [('host', 'host-untuned')]
+    path, dummy = report.write_html(str(run), results)
+    page = open(path).read()
+    assert 'Untuned against tuned, at the same offered load' in page
+    assert '<td>1.50</td><td>1.50</td>' in page  # p50 and p99: 150 us against 100 us

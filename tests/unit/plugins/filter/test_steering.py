@@ -13,7 +13,7 @@ FILTERS = FilterModule().filters()
 
 
 def test_filter_names_are_the_public_api():
-    assert sorted(FILTERS) == ['bench_rate', 'cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology',
+    assert sorted(FILTERS) == ['bench_rate', 'bench_steps', 'cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology',
                                'network_mode_plan', 'nginx_cpu_affinity', 'notrack_rules', 'overlapping_pairs',
                                'steering_plan']
 
@@ -30,6 +30,8 @@ def test_readme_examples():
     assert FILTERS['nginx_cpu_affinity']('0-2') == '1 10 100'
     assert FILTERS['nginx_cpu_affinity'](plan['nginx_worker_cpus']) == '1'
     assert FILTERS['bench_rate']('30%', 21000) == 6300 and FILTERS['bench_rate'](500) == 500
+    assert FILTERS['bench_steps'](['host'], 2, ['tuned', 'untuned']) == [
+        [1, 'tuned', 'host'], [1, 'untuned', 'host'], [2, 'untuned', 'host'], [2, 'tuned', 'host']]
 
 
 @pytest.mark.parametrize('name, args, words', [
@@ -40,6 +42,7 @@ def test_readme_examples():
     ('steering_plan', ({}, {}), 'lowlat.k8snet.steering_plan: topology lacks'),
     ('nginx_cpu_affinity', ('',), 'lowlat.k8snet.nginx_cpu_affinity: nginx needs at least one worker CPU'),
     ('bench_rate', ('30%',), 'lowlat.k8snet.bench_rate: rate 30% is relative'),
+    ('bench_steps', (['host'], 1, ['fast']), "lowlat.k8snet.bench_steps: tunings ['fast'] must be one or both"),
 ])
 def test_errors_are_filter_errors(name, args, words):
     with pytest.raises(AnsibleFilterError) as err:

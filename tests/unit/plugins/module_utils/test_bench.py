@@ -67,14 +67,25 @@ def test_bad_rates_are_named(rate, maximum, words):
     assert words in str(err.value)
 
 
-def test_sweep_interleaves_modes_innermost():
-    points = bench.sweep(['host', 'ipvlan'], [100, 4096], ['30%'], repeats=2)
-    assert len(points) == 8
-    assert [p['mode'] for p in points[:4]] == ['host', 'ipvlan', 'host', 'ipvlan']
-    assert points[0] == {'mode': 'host', 'size': 100, 'rate': '30%', 'repeat': 1}
-    assert points[-1] == {'mode': 'ipvlan', 'size': 4096, 'rate': '30%', 'repeat': 2}
-    with pytest.raises(ValueError, match='at least one of modes'):
-        bench.sweep([], [100], [1])
+def test_steps_deploy_every_mode_per_repeat_and_alternate_tunings():
+    order = bench.steps(['host', 'ipvlan'], repeats=3, tunings=['tuned', 'untuned'])
+    assert len(order) == 12
+    assert [step[1] for step in order] == ['tuned'] * 2 + ['untuned'] * 4 + ['tuned'] * 4 + ['untuned'] * 2
+    assert [step[2] for step in order[:4]] == ['host', 'ipvlan', 'host', 'ipvlan']
+    assert order[0] == [1, 'tuned', 'host'] and order[-1] == [3, 'untuned', 'ipvlan']
+    # three switches of state for three repeats, not five
+    assert sum(1 for a, b in zip(order, order[1:]) if a[1] != b[1]) == 3
+    assert bench.steps(['host'], 2) == [[1, 'tuned', 'host'], [2, 'tuned', 'host']]
+
+
+@pytest.mark.parametrize('modes, repeats, tunings, words', [
+    ([], 1, ['tuned'], 'at least one mode'), (['host'], 0, ['tuned'], 'repeats 0 must be 1 or more'),
+    (['host'], 1, ['fast'], "tunings ['fast'] must be one or both of tuned, untuned"),
+    (['host'], 1, ['tuned', 'tuned'], 'each once'), (['host'], 1, [], 'must be one or both')])
+def test_bad_steps_are_named(modes, repeats, tunings, words):
+    with pytest.raises(ValueError) as err:
+        bench.steps(modes, repeats, tunings)
+    assert words in str(err.value)
 
 
 def test_line_rate():
