@@ -17,6 +17,8 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Commands the tests use, and the Debian packages that carry them.
 DEPS := ip:iproute2 git:git lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables shellcheck:shellcheck ping:iputils-ping nsenter:util-linux
+# The qemu test bed's (make vm) commands.
+VM_DEPS := qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mke2fs:e2fsprogs ssh:openssh-client ssh-keygen:openssh-client
 SANITY_PYTHON := 3.11
 
 .PHONY: help
@@ -56,7 +58,7 @@ pip-standin: ## Put the offline pip bootstrap stand-in where ansible-test looks 
 	@cp tests/tools/get_pip_standin.py ~/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: test
-test: venv collection lint sanity test-units test-lab test-network test-bench test-integration ## Everything CI runs (as root)
+test: venv collection lint sanity test-units test-lab test-network test-bench test-integration test-vm ## Everything CI runs (as root)
 
 .PHONY: test-units
 test-units: venv test-tree pip-standin ## Unit tests (ansible-test units, fixtures of real hosts)
@@ -103,9 +105,27 @@ demo: site-lab ## The lab, site.yml, every mode its kernel supports, a short swe
 		-e bench_sweep_results_dir=$(CURDIR)/bench-results
 
 .PHONY: bench-lab
-bench-lab: lab ## The full sweep on the lab (3 repeats, 10 s points): results in bench-results/
+bench-lab: site-lab ## The full sweep on the lab (3 repeats, 10 s points, tuned and untuned): results in bench-results/
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/benchmark.yml -l benchnodes \
-		-e bench_sweep_results_dir=$(CURDIR)/bench-results
+		-e '{"bench_sweep_tunings": ["tuned", "untuned"]}' -e bench_sweep_results_dir=$(CURDIR)/bench-results
+
+.PHONY: vm-deps
+vm-deps: ## Install the qemu test bed's system packages (Debian, as root)
+	@missing=""; for dep in $(VM_DEPS); do command -v $${dep%%:*} >/dev/null || missing="$$missing $${dep##*:}"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+.PHONY: vm
+vm: deps vm-deps venv collection ## Build the guest image (cached) and boot the two qemu guests (prints the boot time)
+	lab/vm/up.sh
+
+.PHONY: vm-down
+vm-down: ## Stop the qemu guests and remove their overlays, taps and bridge
+	lab/vm/down.sh
+
+.PHONY: test-vm
+test-vm: deps vm-deps venv collection ## molecule on the qemu guests: site.yml, ipvlan l2/l3 pod to pod, IRQ/RPS/XPS/RFS read back, reset
+	rm -rf ~/.ansible/collections/ansible_collections/lowlat/k8snet
+	$(BIN)/molecule test -s vm
 
 .PHONY: reset-lab
 reset-lab: ## Run reset.yml on the lab's benchnodes

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Build the test bed's guest image locally: a Debian root made by debootstrap, Debian's own kernel
+# (it has ipvlan, dummy and fq as modules), a small initramfs, one ext4 image that serves both
+# guests (their addresses and names come from their MACs and the kernel command line).
+# Cached under $VM_STATE/image-<hash>, the hash of this script and the SSH key: an unchanged
+# script reuses it.  Usage: lab/vm/build-image.sh  (prints the image directory)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+state=${VM_STATE:-$here/../../.build/vm}
+suite=${VM_SUITE:-bookworm}
+mirror=${VM_MIRROR:-}   # a Debian mirror URL; empty = debootstrap's default
+# what the collection's roles and tests use inside the guests, preinstalled: the guests need no
+# network access beyond the controller's SSH
+packages=systemd,systemd-sysv,udev,dbus,openssh-server,python3,python3-apt,iproute2,iputils-ping,procps,kmod
+packages=$packages,linux-image-amd64,initramfs-tools,ethtool,netbase,zstd,nftables,iptables,irqbalance
+packages=$packages,containernetworking-plugins,util-linux
+# installed after debootstrap, with /proc mounted (polkitd, which tuned pulls in, fails without it)
+later=tuned
+mkdir -p "$state"
+[ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C lowlat-k8snet-vm -f "$state/id_ed25519"
+tag=$( (cat "$0"; echo "$suite $packages $later"; cat "$state/id_ed25519.pub") | sha256sum | cut -c1-12)
+image=$state/image-$tag
+
+if [ -f "$image/base.raw" ] && [ -f "$image/vmlinuz" ] && [ -f "$image/initrd.img" ]; then
+    echo "$image"
+    exit 0
+fi
+start=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/lowlat-vm-rootfs.XXXXXX")
+root=$work/root
+trap 'umount "$root/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
+echo "building $image with debootstrap ($suite)" >&2
+debootstrap --variant=minbase --include="$packages" "$suite" "$root" ${mirror:+"$mirror"} >&2
+mount -t proc proc "$root/proc"
+chroot "$root" apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends $later >&2
+
+echo '/dev/vda / ext4 rw,relatime 0 1' > "$root/etc/fstab"
+install -d -m 0700 "$root/root/.ssh"
+install -m 0600 "$state/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+# management NIC (user-mode networking, the controller's SSH): DHCP; data NIC: its address by MAC
+# (52:54:00:00:02:NN -> 192.168.77.NN+10). No default route on the data segment: nothing leaves it.
+cat > "$root/etc/systemd/network/10-mgmt.network" <<'NET'
+[Match]
+MACAddress=52:54:00:00:01:01 52:54:00:00:01:02
+[Network]
+DHCP=ipv4
+NET
+for n in 1 2; do
+    cat > "$root/etc/systemd/network/20-data-$n.network" <<NET
+[Match]
+MACAddress=52:54:00:00:02:0$n
+[Network]
+Address=192.168.77.1$n/24
+LinkLocalAddressing=no
+NET
+done
+# the guests wait for nothing else at boot
+chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
+chroot "$root" systemctl mask systemd-networkd-wait-online.service getty@tty1.service >/dev/null 2>&1
+# irqbalance is installed (the role must deal with it, as on a real host) but the tests decide when
+# it runs
+chroot "$root" systemctl disable irqbalance >/dev/null 2>&1 || true
+echo 'UseDNS no' > "$root/etc/ssh/sshd_config.d/lowlat.conf"
+: > "$root/etc/hostname"
+# a small initramfs: the modules to find the root disk, nothing else (36 MB -> ~7 MB)
+sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
+printf '%s\n' virtio_pci virtio_blk virtio_net ext4 > "$root/etc/initramfs-tools/modules"
+chroot "$root" update-initramfs -u -k all >&2
+umount "$root/proc"
+rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin
+
+mkdir -p "$image.tmp"
+kernels=("$root"/boot/vmlinuz-*)
+initrds=("$root"/boot/initrd.img-*)
+cp "${kernels[-1]}" "$image.tmp/vmlinuz"
+cp "${initrds[-1]}" "$image.tmp/initrd.img"
+mke2fs -q -t ext4 -d "$root" "$image.tmp/base.raw" 2G
+rm -rf "$image" && mv "$image.tmp" "$image"
+echo "image built in $(( $(date +%s) - start )) s" >&2
+echo "$image"

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Start the test bed's two qemu guests (vm1, vm2) under software emulation: 8 vCPUs in 2 NUMA
+# nodes each (4 per node: more CPUs than NIC queues, as on the study's hosts, so that the plan pins
+# each queue's IRQ to the first CPU of a node and spreads RPS over the node's other CPUs; with as
+# many CPUs as queues it rightly gives each queue its own CPU instead), Debian's kernel, a management NIC (user-mode networking, SSH forwarded to
+# 127.0.0.1:2221/2222) and a data NIC with 4 queue pairs and per-queue MSI-X vectors on a private
+# bridge shared by the two guests only (no address, no route: no traffic leaves the machine).
+# Prints the time from start to SSH ready.  lab/vm/down.sh removes it all.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+state=${VM_STATE:-$here/../../.build/vm}
+bridge=${VM_BRIDGE:-lowlat-vmbr}
+memory=${VM_MEMORY:-1024}
+queues=${VM_QUEUES:-4}
+per_node=${VM_CPUS_PER_NODE:-4}
+timeout=${VM_BOOT_TIMEOUT:-600}
+guests="1 2"
+
+image=$("$here/build-image.sh")
+mkdir -p "$state"
+key=$state/id_ed25519
+ssh_to() {  # ssh_to N COMMAND...
+    local n=$1; shift
+    ssh -q -i "$key" -p "222$n" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=5 -o BatchMode=yes root@127.0.0.1 "$@"
+}
+
+ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge
+ip link set "$bridge" up
+start=$(date +%s)
+for n in $guests; do
+    name=vm$n
+    if [ -f "$state/$name.pid" ] && kill -0 "$(cat "$state/$name.pid")" 2>/dev/null; then
+        continue
+    fi
+    tap=lowlat-$name
+    ip link show "$tap" >/dev/null 2>&1 || ip tuntap add "$tap" mode tap multi_queue
+    ip link set "$tap" master "$bridge" up
+    rm -f "$state/$name.qcow2"
+    qemu-img create -q -f qcow2 -b "$image/base.raw" -F raw "$state/$name.qcow2"
+    half=$((memory / 2))
+    # tcg, one thread per guest: nested KVM does not boot here, and several vCPU threads per
+    # guest fight over the machine's cores; tb-size caps the translation cache
+    qemu-system-x86_64 -name "$name" -machine q35 -accel tcg,thread=single,tb-size=256 -cpu max \
+        -m "$memory" -smp $((2 * per_node)),sockets=2,cores="$per_node",threads=1 \
+        -object memory-backend-ram,id=m0,size="${half}M" -object memory-backend-ram,id=m1,size="$((memory - half))M" \
+        -numa node,nodeid=0,cpus=0-$((per_node - 1)),memdev=m0 \
+        -numa node,nodeid=1,cpus="$per_node-$((2 * per_node - 1))",memdev=m1 \
+        -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
+        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off systemd.hostname=$name" \
+        -drive file="$state/$name.qcow2",if=virtio,format=qcow2,cache=unsafe \
+        -netdev user,id=mgmt,hostfwd="tcp:127.0.0.1:222$n-:22" \
+        -device virtio-net-pci,netdev=mgmt,mac="52:54:00:00:01:0$n" \
+        -netdev tap,id=data,ifname="$tap",script=no,downscript=no,queues="$queues",vhost=off \
+        -device virtio-net-pci,netdev=data,mac="52:54:00:00:02:0$n",mq=on,vectors=$((2 * queues + 2)) \
+        -display none -serial file:"$state/$name.console" -daemonize -pidfile "$state/$name.pid"
+done
+for n in $guests; do
+    until ssh_to "$n" true 2>/dev/null; do
+        if [ $(( $(date +%s) - start )) -gt "$timeout" ]; then
+            echo "vm$n: no SSH after $timeout s; console: $state/vm$n.console" >&2
+            tail -20 "$state/vm$n.console" >&2 || true
+            exit 1
+        fi
+        sleep 2
+    done
+done
+echo "vms up in $(( $(date +%s) - start )) s (boot to SSH ready): vm1 127.0.0.1:2221, vm2 127.0.0.1:2222, data on $bridge"
