@@ -65,13 +65,16 @@ def summarize(run_dir):
         if not os.path.exists(meta_path):
             continue
         meta = json.loads(_read(meta_path))
-        records = point_records(os.path.join(raw, name))
+        records = [] if meta.get('tool') == 'wrk' else point_records(os.path.join(raw, name))
         point = dict((k, meta[k]) for k in ('mode', 'size', 'rate', 'repeat', 'target_rate', 'duration', 'kind')
                      if k in meta)
         point['id'] = name
+        point['tool'] = meta.get('tool', 'h2load')
+        # when the measured window began (microseconds since the epoch)
+        point['started'] = meta.get('warmup_until')
         point['tuning'] = meta.get('tuning', 'tuned')
         point['series'] = meta.get('series', point['mode'])
-        point.update(bench.summarize(records, meta.get('target_rate'), meta['duration'], meta.get('warmup_until')))
+        point.update(measured(meta, records))
         point.update(server_readings(meta))
         points.append(point)
         if meta.get('kind', 'rate') == 'rate':
@@ -114,6 +117,18 @@ def summarize(run_dir):
             row = [p.get(c) for c in columns[:fixed]] + [p['latency_us'][c[:-3]] for c in columns[fixed:]]
             writer.writerow(row)
     return results
+
+
+def measured(meta, records):
+    """Rate, requests, errors and latency percentiles of one point: from the merged h2load
+    records, or from the clients' wrk outputs (a closed-loop maximum)."""
+    if meta.get('tool') != 'wrk':
+        return bench.summarize(records, meta.get('target_rate'), meta['duration'], meta.get('warmup_until'))
+    result = bench.merge_wrk([bench.parse_wrk(client['output']) for client in meta['clients'].values()])
+    latency = dict((key, None) for key in bench.percentiles([]))
+    latency.update(result['latency_us'])
+    result.update({'latency_us': latency, 'max_us': None, 'target_rate': None, 'saturated': False})
+    return result
 
 
 def server_readings(meta):
@@ -267,8 +282,11 @@ def main(argv=None):
                         help='print the achieved rate of the point directory RUN_DIR and exit')
     args = parser.parse_args(argv)
     if args.rate:
-        point = bench.summarize(point_records(args.run_dir), None, float(args.rate[1]), int(args.rate[0]))
-        print(point['achieved_rate'])
+        meta_path = os.path.join(args.run_dir, 'meta.json')
+        meta = json.loads(_read(meta_path)) if os.path.exists(meta_path) else {}
+        meta.update({'duration': float(args.rate[1]), 'warmup_until': int(args.rate[0]), 'target_rate': None})
+        records = [] if meta.get('tool') == 'wrk' else point_records(args.run_dir)
+        print(measured(meta, records)['achieved_rate'])
         return 0
     if args.html_only:
         results = json.loads(_read(os.path.join(args.run_dir, 'results.json')))

@@ -32,6 +32,63 @@ def parse_h2load_log(text):
     return records
 
 
+_WRK_UNITS = {'us': 1.0, 'ms': 1000.0, 's': 1000000.0, 'm': 60000000.0}
+
+
+def parse_wrk(text):
+    """wrk --latency output -> {'requests', 'errors', 'seconds', 'achieved_rate', 'latency_us'}.
+
+    wrk reports a closed-loop maximum: its rate, its request count over the run, errors (socket
+    errors and non-2xx/3xx responses) and, with --latency, the 50/75/90/99th percentiles of its
+    own (HdrHistogram) distribution, given here in microseconds."""
+    result = {'requests': None, 'errors': 0, 'seconds': None, 'achieved_rate': None, 'latency_us': {}}
+    in_distribution = False
+    for line in text.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == 'Latency' and words[1:2] == ['Distribution']:
+            in_distribution = True
+            continue
+        if in_distribution and words[0].endswith('%') and len(words) == 2:
+            match = re.match(r'^([0-9.]+)(us|ms|s|m)$', words[1])
+            if not match:
+                raise ValueError("wrk latency %r: expected a number with us, ms, s or m" % words[1])
+            key = _key(float(words[0][:-1]))
+            result['latency_us'][key] = int(round(float(match.group(1)) * _WRK_UNITS[match.group(2)]))
+            continue
+        in_distribution = False
+        if len(words) >= 5 and words[1:3] == ['requests', 'in']:
+            result['requests'] = int(words[0])
+            result['seconds'] = float(words[3].rstrip(',').rstrip('s'))
+        elif words[0] == 'Socket' and words[1] == 'errors:':
+            result['errors'] += sum(int(n) for n in re.findall(r'\d+', line))
+        elif line.strip().startswith('Non-2xx or 3xx responses:'):
+            result['errors'] += int(words[-1])
+        elif words[0] == 'Requests/sec:':
+            result['achieved_rate'] = float(words[1])
+    if result['achieved_rate'] is None or result['requests'] is None:
+        raise ValueError("not wrk output: no 'Requests/sec:' or 'N requests in' line")
+    return result
+
+
+def merge_wrk(runs):
+    """Several clients' wrk runs at once -> one point: rates and counts add up; wrk gives only
+    percentiles, which cannot be merged, so the point keeps the worst client's (labelled so)."""
+    if not runs:
+        raise ValueError("no wrk output")
+    keys = set()
+    for run in runs:
+        keys.update(run['latency_us'])
+    return {
+        'requests': sum(r['requests'] for r in runs),
+        'errors': sum(r['errors'] for r in runs),
+        'achieved_rate': round(sum(r['achieved_rate'] for r in runs), 1),
+        'latency_us': dict((k, max(r['latency_us'].get(k) or 0 for r in runs)) for k in sorted(keys)),
+        'latency_from': 'wrk, the worst client' if len(runs) > 1 else 'wrk',
+    }
+
+
 def percentile(ordered, pct):
     """Nearest-rank percentile of an ascending list (a measured value, never interpolated)."""
     if not ordered:

@@ -126,3 +126,34 @@ def test_nginx_affinity():
     assert bench.nginx_affinity([3, 1]) == '10 1000'
     with pytest.raises(ValueError, match='at least one worker CPU'):
         bench.nginx_affinity([])
+
+
+def test_wrk_output_of_a_real_run():
+    run = bench.parse_wrk(fixture('wrk_latency.txt'))
+    assert run['achieved_rate'] == 32756.51 and run['requests'] == 65694 and run['seconds'] == 2.01
+    assert run['errors'] == 0
+    # 202.00us, 1.56ms, 38.74ms: every unit to microseconds
+    assert run['latency_us'] == {'p50': 202, 'p75': 304, 'p90': 1560, 'p99': 38740}
+
+
+def test_wrk_errors_and_several_clients():
+    text = fixture('wrk_latency.txt').replace(
+        'Requests/sec:', '  Socket errors: connect 1, read 2, write 0, timeout 3\n'
+        '  Non-2xx or 3xx responses: 4\nRequests/sec:')
+    run = bench.parse_wrk(text)
+    assert run['errors'] == 10
+    other = dict(run, achieved_rate=100.0, requests=200, errors=0, latency_us={'p50': 500, 'p99': 100})
+    merged = bench.merge_wrk([run, other])
+    assert merged['achieved_rate'] == 32856.5 and merged['requests'] == 65894 and merged['errors'] == 10
+    # percentiles cannot be merged: the worst client's, said so
+    assert merged['latency_us'] == {'p50': 500, 'p75': 304, 'p90': 1560, 'p99': 38740}
+    assert merged['latency_from'] == 'wrk, the worst client'
+
+
+@pytest.mark.parametrize('text, words', [
+    ('nothing here', "not wrk output"),
+    ('  Latency Distribution\n     50%  2.0xs\n', "wrk latency '2.0xs'")])
+def test_bad_wrk_output_is_named(text, words):
+    with pytest.raises(ValueError) as err:
+        bench.parse_wrk(text)
+    assert words in str(err.value)
