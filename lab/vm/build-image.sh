@@ -75,7 +75,7 @@ kernels=("$root"/boot/vmlinuz-*)
 initrds=("$root"/boot/initrd.img-*)
 cp "${kernels[-1]}" "$image.tmp/vmlinuz"
 cp "${initrds[-1]}" "$image.tmp/initrd.img"
-mke2fs -q -t ext4 -d "$root" "$image.tmp/base.raw" 2G
+mke2fs -q -t ext4 -d "$root" "$image.tmp/base.raw" 2G >&2
 rm -rf "$image" && mv "$image.tmp" "$image"
 echo "image built in $(( $(date +%s) - start )) s" >&2
 echo "$image"
