@@ -252,9 +252,11 @@ def write_html(run_dir, results):
     speed = env.get('nic_speed_mbps')
     out.append('<h2>Maximum load</h2><table><tr><th>series</th><th>size</th><th>measured max/s</th>'
                '<th>max / host</th><th>line-rate max/s</th></tr>')
+    tuning_of = dict((p['series'], p['tuning']) for p in results['points'])
+    host_series = dict((p['tuning'], p['series']) for p in results['points'] if p['mode'] == 'host')
     for mode in sorted(results['max_rates']):
         for size, rate in sorted(results['max_rates'][mode].items(), key=lambda item: int(item[0])):
-            host = results['max_rates'].get('host-untuned' if mode.endswith('-untuned') else 'host', {}).get(size)
+            host = results['max_rates'].get(host_series.get(tuning_of.get(mode)), {}).get(size)
             wire = int(size) + int(env.get('header_bytes', 250))
             line = bench.line_rate_max(wire, speed)
             out.append('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (

@@ -4,18 +4,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import (
     parse_interrupts, parse_numa_node, queue_counts, queue_irqs,
 )
-
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
 
 
 def interrupts(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return parse_interrupts(handle.read())
+    return parse_interrupts(fixture(name))
 
 
 def test_parse_skips_per_cpu_counters_and_reads_actions():

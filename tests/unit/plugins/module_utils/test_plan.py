@@ -5,21 +5,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 
 import pytest
 
 from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import PlanError, steering_plan
 from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import parse_lscpu
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 REQUIRED = ('irq_affinity', 'rps_cpus', 'xps_cpus', 'rps_flow_cnt', 'rps_sock_flow_entries',
             'nginx_worker_cpus', 'loadgen_cpus', 'reasons')
 
 
 def topo(name, **changes):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        result = parse_lscpu(handle.read())
+    result = parse_lscpu(fixture(name))
     result.update(changes)
     return result
 

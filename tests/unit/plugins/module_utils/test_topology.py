@@ -4,18 +4,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
 
 from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import TopologyError, parse_lscpu
-
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
 
 
 def test_vm2():

@@ -16,8 +16,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.lowlat.k8snet.plugins.modules import host_facts, irq_affinity, queue_steering
-
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
 
 
 def put(root, rel, text, mode=None):
@@ -64,8 +63,7 @@ def host(tmp_path):
     put(tmp_path, 'proc/sys/net/core/rps_sock_flow_entries', '0\n')
     put(tmp_path, 'proc/sys/kernel/osrelease', '4.3.0\n')
     put(tmp_path, 'proc/net/route', 'Iface\tDestination\tGateway\neth0\t00000000\t0101A8C0\n')
-    with open(os.path.join(FIXTURES, 'ixgbevf_interrupts.txt')) as handle:
-        put(tmp_path, 'proc/interrupts', handle.read())
+    put(tmp_path, 'proc/interrupts', fixture('ixgbevf_interrupts.txt'))
     return tmp_path
 
 
