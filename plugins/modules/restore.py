@@ -19,6 +19,9 @@ description:
   - IRQs are found again by their action name, since IRQ numbers can change across reboots.
   - A setting whose file no longer exists (an interface that is gone) is skipped with the reason.
   - When everything was restored the record is removed, so a second run reports no change.
+  - A record that is not valid JSON fails the run before anything is written. A missing record
+    is a host never tuned (nothing to restore) unless I(persist_dir) holds persisted changes, in
+    which case the original values are lost and the run fails before anything is written.
 author:
   - lowlat.k8snet maintainers (@lowlat)
 options:
@@ -32,6 +35,12 @@ options:
       - Keep the record after restoring.
     type: bool
     default: false
+  persist_dir:
+    description:
+      - Where the modules persist what they applied (C(*.json)); persisted changes without a
+        record of originals make the run fail.
+    type: path
+    default: /etc/lowlat-k8snet/persist
 extends_documentation_fragment:
   - lowlat.k8snet.sysfs
   - lowlat.k8snet.sysfs.writes
@@ -55,6 +64,7 @@ not_restored:
   sample: {"/sys/class/net/veth1/queues/rx-0/rps_cpus": "the file no longer exists"}
 '''
 
+import glob
 import json
 import os
 
@@ -69,11 +79,24 @@ def same(current, wanted):
     return ' '.join((current or '').split()) == ' '.join((wanted or '').split())
 
 
+def irq_now(by_name, name, recorded):
+    """The IRQ recorded as (name, number) today: found by its name (numbers change across
+    reboots); the recorded number when several IRQs carry the name and it is one of them; None
+    when it cannot be told. An IRQ recorded without a name is taken by its number."""
+    if not name:
+        return recorded
+    candidates = by_name.get(name, [])
+    if len(candidates) == 1:
+        return candidates[0]
+    return recorded if recorded in candidates else None
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             record=dict(type='path', default='/var/lib/lowlat-k8snet/originals.json'),
             keep_record=dict(type='bool', default=False),
+            persist_dir=dict(type='path', default='/etc/lowlat-k8snet/persist'),
             root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,
@@ -82,7 +105,15 @@ def main():
     record_path = module.params['record']
     text = read_text(record_path)
     if text is None:
-        module.exit_json(changed=False, restored={}, not_restored={}, msg='no record: nothing to restore')
+        persisted = sorted(glob.glob(os.path.join(module.params['persist_dir'], '*.json')))
+        if persisted:
+            module.fail_json(msg='the record of original values %s is missing, but %s holds changes this '
+                                 'collection applied: the values from before them are unknown, so nothing '
+                                 'was restored; put them back by hand, then remove %s'
+                                 % (record_path, ', '.join(persisted), module.params['persist_dir']),
+                             restored={}, not_restored={})
+        module.exit_json(changed=False, restored={}, not_restored={},
+                         msg='no record at %s and nothing persisted: nothing to restore' % record_path)
     try:
         entries = json.loads(text).get('entries', {})
     except ValueError:
@@ -90,7 +121,7 @@ def main():
 
     by_name = {}
     for entry in parse_interrupts(host.read('proc/interrupts', default='')):
-        by_name[','.join(entry['actions'])] = entry['irq']
+        by_name.setdefault(','.join(entry['actions']), []).append(entry['irq'])
 
     plan = []
     skipped = {}
@@ -98,9 +129,11 @@ def main():
         item = entries[key]
         if item.get('kind') == 'irq':
             target = item.get('target') or {}
-            irq = by_name.get(target.get('name')) if target.get('name') else None
+            irq = irq_now(by_name, target.get('name'), target.get('irq'))
             if irq is None:
-                irq = target.get('irq')
+                skipped[key] = ('no IRQ, or several, carry the name %s now, and not IRQ %s: not guessed'
+                                % (target.get('name'), target.get('irq')))
+                continue
             rel = 'proc/irq/%s/smp_affinity_list' % irq
         else:
             rel = str(item.get('target', '')).lstrip('/')

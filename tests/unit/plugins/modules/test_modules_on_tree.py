@@ -15,7 +15,7 @@ import os
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.lowlat.k8snet.plugins.modules import host_facts, irq_affinity, queue_steering
+from ansible_collections.lowlat.k8snet.plugins.modules import host_facts, irq_affinity, queue_steering, restore
 from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
 
 
@@ -192,3 +192,40 @@ def test_irq_affinity_bad_input_writes_nothing(host, capsys, irqs, words):
     out = run(irq_affinity, {'irqs': dict({'61': '9'}, **irqs), 'root': str(host)}, capsys)
     assert out['failed'] and words in out['msg']
     assert get(host, 'proc/irq/61/smp_affinity_list') == '0-35'
+
+
+def recorded(host):
+    with open(os.path.join(str(host), 'var/originals.json')) as handle:
+        return dict((key, entry['value']) for key, entry in json.load(handle)['entries'].items())
+
+
+def test_queue_steering_never_overwrites_a_recorded_original(host, capsys):
+    """Two different plans in a row: the record keeps what the kernel had before the first, and
+    restore puts exactly that back."""
+    record = os.path.join(str(host), 'var/originals.json')
+    first = run(queue_steering, dict(STUDY, root=str(host), record=record), capsys)
+    assert first['changed'] and get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '00000000,0003fdfe'
+    original = recorded(host)
+    assert original['/sys/class/net/eth0/queues/rx-0/rps_cpus'] == '0,00000000'
+    assert original['/sys/class/net/eth0/queues/tx-1/xps_cpus'] == '0,00000000'
+    second = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '1-4', 'xps_cpus': {'tx-1': '9'},
+                                  'rps_flow_cnt': 1024, 'root': str(host), 'record': record}, capsys)
+    assert second['changed'] and get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '00000000,0000001e'
+    assert recorded(host) == original
+    back = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host)}, capsys)
+    assert not back.get('failed'), back
+    for rel in ('rx-0/rps_cpus', 'rx-1/rps_flow_cnt', 'tx-1/xps_cpus'):
+        assert get(host, 'sys/class/net/eth0/queues/' + rel) == original['/sys/class/net/eth0/queues/' + rel]
+
+
+def test_irq_affinity_never_overwrites_a_recorded_original(host, capsys):
+    record = os.path.join(str(host), 'var/originals.json')
+    run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'root': str(host), 'record': record}, capsys)
+    original = recorded(host)
+    assert original == {'irq:eth0-TxRx-0': '0-35', 'irq:eth0-TxRx-1': '0-35'}
+    run(irq_affinity, {'irqs': {'60': '5', '61': '7'}, 'root': str(host), 'record': record}, capsys)
+    assert get(host, 'proc/irq/60/smp_affinity_list') == '5'
+    assert recorded(host) == original
+    back = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host)}, capsys)
+    assert sorted(back['restored']) == ['/proc/irq/60/smp_affinity_list', '/proc/irq/61/smp_affinity_list']
+    assert get(host, 'proc/irq/60/smp_affinity_list') == '0-35' and get(host, 'proc/irq/61/smp_affinity_list') == '0-35'

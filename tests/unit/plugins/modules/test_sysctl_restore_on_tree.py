@@ -102,11 +102,39 @@ def test_restore_puts_back_the_first_values_only(tree, capsys):
     run(sysctl, args_for(tree, STUDY[:3]), capsys)
     run(sysctl, args_for(tree, [{'name': 'net.ipv4.tcp_fin_timeout', 'value': 20}]), capsys)
     record = os.path.join(str(tree), 'var/originals.json')
-    check = run(restore, {'record': record, 'root': str(tree)}, capsys, check=True)
+    args = {'record': record, 'root': str(tree), 'persist_dir': os.path.join(str(tree), 'persist')}
+    check = run(restore, args, capsys, check=True)
     assert check['changed'] and get(tree, 'proc/sys/net/ipv4/tcp_fin_timeout') == '20'
-    out = run(restore, {'record': record, 'root': str(tree)}, capsys)
+    out = run(restore, args, capsys)
     assert out['restored']['/proc/sys/net/ipv4/tcp_fin_timeout'] == {'before': '20', 'after': '60'}
     assert get(tree, 'proc/sys/net/ipv4/tcp_fin_timeout') == '60'
     assert get(tree, 'proc/sys/fs/file-max') == '9223372036854775807'
     assert not os.path.exists(record)
-    assert run(restore, {'record': record, 'root': str(tree)}, capsys)['changed'] is False
+    again = run(restore, args, capsys)
+    assert again['changed'] is False and 'nothing to restore' in again['msg']
+
+
+def test_restore_with_a_corrupt_record_fails_and_writes_nothing(tree, capsys):
+    run(sysctl, args_for(tree, STUDY[:1]), capsys)
+    record = os.path.join(str(tree), 'var/originals.json')
+    with open(record) as handle:
+        text = handle.read()
+    with open(record, 'w') as handle:
+        handle.write(text[:len(text) // 2])   # cut short, as a full disk would leave it
+    out = run(restore, {'record': record, 'root': str(tree), 'persist_dir': str(tree)}, capsys)
+    assert out['failed'] and out['msg'] == 'the record %s is not valid JSON; nothing was restored' % record
+    assert get(tree, 'proc/sys/net/ipv4/tcp_fin_timeout') == '10'
+    assert os.path.exists(record)
+
+
+def test_restore_without_its_record_on_a_tuned_host_fails_and_writes_nothing(tree, capsys):
+    """Persisted changes but no record: the values from before are unknown; say so, touch nothing."""
+    persist = os.path.join(str(tree), 'etc/lowlat-k8snet/persist')
+    put(tree, 'etc/lowlat-k8snet/persist/packet_steering-eth0.json', '{"writes": []}')
+    put(tree, 'proc/sys/net/ipv4/tcp_fin_timeout', '10\n')
+    record = os.path.join(str(tree), 'var/originals.json')
+    out = run(restore, {'record': record, 'root': str(tree), 'persist_dir': persist}, capsys)
+    assert out['failed'] and 'the record of original values %s is missing' % record in out['msg']
+    assert 'packet_steering-eth0.json' in out['msg'] and 'nothing was restored' in out['msg']
+    assert get(tree, 'proc/sys/net/ipv4/tcp_fin_timeout') == '10\n'
+    assert os.listdir(persist) == ['packet_steering-eth0.json']
