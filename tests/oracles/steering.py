@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a tuned host's kernel must read back, from the study's rule and the host's own topology.
+
+Written apart from plugins/module_utils (it imports nothing from the collection), so that a test
+comparing the kernel with these expectations does not just check that the apply step copied the
+plan. For a NIC that reports no NUMA node of its own and has fewer rx queues than CPUs (the
+study's hosts, the lab, the qemu guests), after site.yml with the default policy:
+
+* queue q is served by NUMA node q mod N (nodes in id order); its IRQs are on the node's first CPU;
+* its rps_cpus are the node's other physical CPUs (one thread per core, the IRQ CPU left out);
+* tx queue i sends from every CPU (hyperthreads too) of node i mod N (only when there are several);
+* rps_sock_flow_entries is the next power of two >= the planned connections, and each rx queue's
+  rps_flow_cnt is that divided by the rx queues, rounded up to a power of two as the kernel does.
+
+Usage on a read-back of the qemu guests (molecule/vm/read-steering.sh prints it):
+    python3 tests/oracles/steering.py --connections 60000 READBACK.json
+prints one line per queue and every mismatch; exits 1 when there is one.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import argparse
+import json
+import sys
+
+
+def cpus(text):
+    """A kernel CPU list ('0-3,8', '' for none) as a set of ints."""
+    result = set()
+    for part in str(text).strip().split(','):
+        part = part.strip()
+        if not part:
+            continue
+        first, _sep, last = part.partition('-')
+        result.update(range(int(first), int(last or first) + 1))
+    return result
+
+
+def mask_cpus(text):
+    """A kernel hex mask ('00000000,0003fdfe', '0e', '' or '0' for none) as a set of ints."""
+    digits = ''.join(str(text).split()).replace(',', '')
+    value = int(digits, 16) if digits else 0
+    return set(bit for bit in range(value.bit_length()) if value >> bit & 1)
+
+
+def show(cpu_set):
+    """A set of CPUs as a short kernel-style list, for messages."""
+    ranges = []
+    for cpu in sorted(cpu_set):
+        if ranges and cpu == ranges[-1][1] + 1:
+            ranges[-1][1] = cpu
+        else:
+            ranges.append([cpu, cpu])
+    return ','.join(str(a) if a == b else '%d-%d' % (a, b) for a, b in ranges) or '-'
+
+
+def pow2(number):
+    """The smallest power of two >= number (1 for 0 or less)."""
+    result = 1
+    while result < number:
+        result *= 2
+    return result
+
+
+def physical(siblings):
+    """{cpu: its thread siblings (a set, itself included)} -> the first thread of every core."""
+    return set(min(group) for group in siblings.values())
+
+
+def expect(nodes, physical_cpus, rx, tx, connections):
+    """The read-back the rule wants. nodes: {node id: set of CPUs}."""
+    ids = sorted(nodes)
+    serving = [ids[q % len(ids)] for q in range(rx)]
+    irq_cpu = dict((q, min(nodes[node])) for q, node in enumerate(serving))
+    entries = pow2(connections) if connections > 0 else 0
+    return {
+        'irq_cpu': irq_cpu,
+        'rps': dict((q, (nodes[node] & physical_cpus) - set([irq_cpu[q]])) for q, node in enumerate(serving)),
+        'xps': dict((q, set(nodes[ids[q % len(ids)]])) for q in range(tx)) if tx > 1 else {},
+        'flow': dict((q, pow2(entries // rx) if entries else 0) for q in range(rx)),
+        'entries': entries,
+    }
+
+
+def check(expected, read, irqs=True):
+    """Mismatches between the rule and a read-back, as sentences (empty: none).
+
+    read: {'irq_cpus': {q: set of the CPUs of every IRQ of queue q}, 'rps': {q: set},
+    'xps': {q: set}, 'flow': {q: int}, 'entries': int, or None where it cannot be read (a container's
+    network namespace)}. irqs=False for NICs without IRQs (veth).
+    """
+    wrong = []
+    if sorted(read['rps']) != sorted(expected['rps']):
+        wrong.append('rx queues %s read, the rule has %s' % (sorted(read['rps']), sorted(expected['rps'])))
+    for q, cpu in sorted(expected['irq_cpu'].items()):
+        if not irqs:
+            break
+        got = read['irq_cpus'].get(q)
+        if got != set([cpu]):
+            wrong.append('queue %d: IRQ CPUs %s, the rule wants %d (first CPU of its node)'
+                         % (q, show(got) if got is not None else 'not found', cpu))
+    for q, want in sorted(expected['rps'].items()):
+        got = read['rps'].get(q)
+        if got != want:
+            wrong.append('rx-%d: rps_cpus %s, the rule wants %s' % (q, show(got or set()), show(want)))
+    for q, want in sorted(expected['xps'].items()):
+        got = read['xps'].get(q)
+        if got != want:
+            wrong.append('tx-%d: xps_cpus %s, the rule wants %s' % (q, show(got or set()), show(want)))
+    for q, want in sorted(expected['flow'].items()):
+        if read['flow'].get(q) != want:
+            wrong.append('rx-%d: rps_flow_cnt %s, the rule wants %d' % (q, read['flow'].get(q), want))
+    if read['entries'] is not None and read['entries'] != expected['entries']:
+        wrong.append('rps_sock_flow_entries %s, the rule wants %d' % (read['entries'], expected['entries']))
+    return wrong
+
+
+def from_readback(data):
+    """molecule/vm/read-steering.sh's JSON -> (nodes, physical CPUs, rx, tx, read)."""
+    nodes = dict((int(node), cpus(text)) for node, text in data['numa'].items())
+    siblings = dict((int(cpu), cpus(text)) for cpu, text in data['siblings'].items())
+    rx = sorted(int(q.split('-')[1]) for q in data['rx'])
+    tx = sorted(int(q.split('-')[1]) for q in data['tx'])
+    irq_cpus = {}
+    for q in rx:
+        # virtioN-input.Q / virtioN-output.Q: the two vectors of queue pair Q; one missing is not found
+        vectors = [data['irqs'].get('%s-%s.%d' % (data['device'], kind, q)) for kind in ('input', 'output')]
+        if all(vectors):
+            irq_cpus[q] = cpus(vectors[0]['cpus']) | cpus(vectors[1]['cpus'])
+    read = {
+        'irq_cpus': irq_cpus,
+        'rps': dict((q, mask_cpus(data['rx']['rx-%d' % q]['rps_cpus'])) for q in rx),
+        'xps': dict((q, mask_cpus(data['tx']['tx-%d' % q]['xps_cpus'])) for q in tx) if len(tx) > 1 else {},
+        'flow': dict((q, int(data['rx']['rx-%d' % q]['rps_flow_cnt'])) for q in rx),
+        'entries': int(data['rps_sock_flow_entries']),
+    }
+    return nodes, physical(siblings), len(rx), len(tx), read
+
+
+def table(expected, read):
+    """One line per queue: what was read, and what the rule wants where it differs."""
+    lines = ['queue  IRQ CPUs  rps_cpus    rps_flow_cnt  xps_cpus']
+    for q in sorted(read['rps']):
+        lines.append('%-6d %-9s %-11s %-13s %s' % (
+            q, show(read['irq_cpus'].get(q, set())), show(read['rps'][q]), read['flow'].get(q),
+            show(read['xps'].get(q, set()))))
+    lines.append('rps_sock_flow_entries %d' % read['entries'])
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Check a read-back against the study\'s steering rule.')
+    parser.add_argument('--connections', type=int, required=True)
+    parser.add_argument('--rx-queues', type=int, help='fail unless the NIC has this many rx queues')
+    parser.add_argument('readback')
+    args = parser.parse_args(argv)
+    with open(args.readback) as handle:
+        data = json.load(handle)
+    nodes, physical_cpus, rx, tx, read = from_readback(data)
+    expected = expect(nodes, physical_cpus, rx, tx, args.connections)
+    wrong = check(expected, read)
+    if args.rx_queues is not None and rx != args.rx_queues:
+        wrong.append('%d rx queues read, %d wanted' % (rx, args.rx_queues))
+    print('\n'.join(table(expected, read)))
+    for line in wrong:
+        print('MISMATCH: ' + line)
+    print('%d mismatch(es) with the rule' % len(wrong))
+    return 1 if wrong else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The rule checker the lab and the qemu guests are verified with: it must pass on a correct
+read-back and fail on a wrong one (or on a wrong expectation)."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import os
+
+import pytest
+
+import steering
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The study's hosts (study.md): 36 CPUs, node 0 = 0-8 and their hyperthreads 18-26, node 1 =
+# 9-17 and 27-35, a 2-queue NIC, 60k connections; its published masks, as the kernel prints them.
+STUDY_NODES = {0: steering.cpus('0-8,18-26'), 1: steering.cpus('9-17,27-35')}
+STUDY_SIBLINGS = dict((cpu, set([cpu % 18, cpu % 18 + 18])) for cpu in range(36))
+
+
+def load_vm():
+    """A read-back of a qemu guest after site.yml (molecule/vm/read-steering.sh eth1 on vm1)."""
+    with open(os.path.join(HERE, 'fixtures', 'vm1_eth1_tuned.json')) as handle:
+        return json.load(handle)
+
+
+def test_parsers_read_lists_and_masks_whole():
+    assert steering.cpus('0-3') == set([0, 1, 2, 3])  # not 0, as `"0-3" | int` gave
+    assert steering.cpus('0-2,8') == set([0, 1, 2, 8]) and steering.cpus('') == set()
+    assert steering.mask_cpus('00000000,0003fdfe') == steering.cpus('1-8,10-17')
+    assert steering.mask_cpus('0,0003fdfe') == steering.mask_cpus('00000000,0003fdfe')
+    assert steering.mask_cpus('00') == set() and steering.mask_cpus('f0') == steering.cpus('4-7')
+    assert [steering.pow2(n) for n in (0, 1, 3, 4, 6000, 60000)] == [1, 1, 4, 4, 8192, 65536]
+
+
+def test_the_rule_gives_the_study_numbers():
+    expected = steering.expect(STUDY_NODES, steering.physical(STUDY_SIBLINGS), 2, 2, 60000)
+    assert expected['irq_cpu'] == {0: 0, 1: 9}
+    # scope node (scaling.rst): each queue the physical cores of its IRQ CPU's node, minus it
+    assert expected['rps'] == {0: steering.cpus('1-8'), 1: steering.cpus('10-17')}
+    assert expected['xps'] == {0: steering.mask_cpus('00000000,07fc01ff'), 1: steering.mask_cpus('0000000f,f803fe00')}
+    assert expected['entries'] == 65536 and expected['flow'] == {0: 32768, 1: 32768}
+
+
+def test_a_correct_guest_read_back_passes():
+    nodes, physical, rx, tx, read = steering.from_readback(load_vm())
+    assert (rx, tx, len(nodes)) == (4, 4, 2)
+    assert steering.check(steering.expect(nodes, physical, rx, tx, 60000), read) == []
+
+
+def mutate(change):
+    data = load_vm()
+    change(data)
+    nodes, physical, rx, tx, read = steering.from_readback(data)
+    return steering.check(steering.expect(nodes, physical, rx, tx, 60000), read)
+
+
+def swap_irq_cpus(data):
+    """Queue 0's and queue 1's IRQs swapped between their CPUs."""
+    irqs = data['irqs']
+    dev = data['device']
+    for kind in ('input', 'output'):
+        a, b = irqs['%s-%s.0' % (dev, kind)], irqs['%s-%s.1' % (dev, kind)]
+        a['cpus'], b['cpus'] = b['cpus'], a['cpus']
+
+
+@pytest.mark.parametrize('change, words', [
+    (swap_irq_cpus, 'queue 0: IRQ CPUs 4, the rule wants 0'),
+    (lambda d: d['rx']['rx-2'].update(rps_cpus='0f'), 'rx-2: rps_cpus 0-3, the rule wants 1-3'),
+    (lambda d: d['tx']['tx-3'].update(xps_cpus='0f'), 'tx-3: xps_cpus 0-3, the rule wants 4-7'),
+    (lambda d: d['rx']['rx-1'].update(rps_flow_cnt=0), 'rx-1: rps_flow_cnt 0, the rule wants 16384'),
+    (lambda d: d.update(rps_sock_flow_entries=32768), 'rps_sock_flow_entries 32768'),
+    (lambda d: d['irqs'].pop(d['device'] + '-input.3'), 'queue 3: IRQ CPUs'),
+], ids=['irq-cpus-swapped', 'rps-irq-cpu-kept', 'xps-wrong-node', 'rfs-off', 'rfs-table', 'irq-missing'])
+def test_a_wrong_read_back_fails(change, words):
+    wrong = mutate(change)
+    assert any(words in line for line in wrong), wrong
+
+
+def test_a_wrong_expectation_fails():
+    """The checker is not a tautology: tell it the wrong rule (XPS tx-i on node i+1) and it objects."""
+    nodes, physical, rx, tx, read = steering.from_readback(load_vm())
+    expected = steering.expect(nodes, physical, rx, tx, 60000)
+    wrong = copy.deepcopy(expected)
+    wrong['xps'] = dict((q, expected['xps'][(q + 1) % tx]) for q in expected['xps'])
+    assert len(steering.check(wrong, read)) == tx
+
+
+def test_command_line_exit_status(tmp_path, capsys):
+    good = tmp_path / 'good.json'
+    good.write_text(json.dumps(load_vm()))
+    assert steering.main(['--connections', '60000', '--rx-queues', '4', str(good)]) == 0
+    assert '0 mismatch(es)' in capsys.readouterr().out
+    assert steering.main(['--connections', '6000', str(good)]) == 1
+    assert 'rps_sock_flow_entries 65536, the rule wants 8192' in capsys.readouterr().out
