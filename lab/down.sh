@@ -19,4 +19,5 @@ if [ -f "$state/hoststate.json" ]; then
         status=1
     fi
 fi
+rm -f "$state/hoststate-up.json"
 exit $status

@@ -12,13 +12,15 @@ import yaml
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 sys.path.insert(0, os.path.join(REPO, '.build', 'collections'))
+sys.path.insert(0, os.path.join(REPO, 'tests', 'oracles'))
 ORIGINALS = os.path.join(REPO, '.build', 'lab', 'originals-molecule.json')
 
 
 def pytest_configure(config):
     for marker, text in (('record', 'read the original values before converge'),
                          ('badinput', 'bad input fails before any change'),
-                         ('tuned', 'the values site.yml must have set'),
+                         ('tuned', 'the values site.yml must have set (after converge, and after a restart)'),
+                         ('converged', 'checks of the converged hosts run once, after converge'),
                          ('originals', 'every original value back after reset.yml')):
         config.addinivalue_line('markers', '%s: %s' % (marker, text))
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Bad input stops site.yml with a clear error before anything on the host changes."""
+"""Bad input stops site.yml and network.yml with a clear error before anything on the host changes.
+Run once, in molecule/default's prepare, for the whole lab chain."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -31,13 +32,17 @@ CASES = [
 ]
 
 
-def site(extra, limit='node1', extra_args=(), playbook=None):
+def run_playbook(playbook, limit, args):
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'),
                ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
-               os.path.join(REPO, 'inventories', 'lab'), playbook or os.path.join(REPO, 'playbooks', 'site.yml'),
-               '-l', limit, '-e', json.dumps(extra)] + list(extra_args)
+               os.path.join(REPO, 'inventories', 'lab'), playbook, '-l', limit] + args
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
+
+
+def site(extra, limit='node1', extra_args=(), playbook=None):
+    return run_playbook(playbook or os.path.join(REPO, 'playbooks', 'site.yml'), limit,
+                        ['-e', json.dumps(extra)] + list(extra_args))
 
 
 @pytest.mark.badinput
@@ -71,3 +76,36 @@ def test_check_mode_prints_the_plan_and_changes_nothing(host):
     assert [knobs(h) for h in hosts] == before
     for h in hosts:
         assert [path for path in OUR_FILES if h.file(path).exists] == []
+
+
+NETWORK_CASES = [
+    (['-e', 'network_mode_type=ipvlan'], 'host node1 (kernel {release}) lacks ipvlan, which network mode ipvlan needs'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flanel_backend=vxlan'],
+     'network_mode_flanel_backend'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flannel_engine=flanneld'],
+     'the flanneld engine needs the flanneld binary'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flannel_backend=aws-vpc'],
+     'flannel aws-vpc needs network_mode_aws_region, network_mode_aws_vpc_id, network_mode_aws_route_table_id'),
+    (['-e', 'network_mode_type=flannel', '-e', 'network_mode_flannel_engine=kubernetes', '-e',
+      '{"network_mode_pods": ["p"]}'], 'network_mode_pods must be empty on node1, node2'),
+]
+
+
+@pytest.mark.badinput
+@pytest.mark.parametrize('args, message', NETWORK_CASES, ids=['ipvlan-kernel', 'misspelt', 'flanneld-binary',
+                                                              'aws-settings', 'kubernetes-pods'])
+def test_network_bad_input_fails_before_any_change(host, args, message):
+    """The lab's kernel has no ipvlan, a variable is misspelt, an engine lacks what it needs: network.yml
+    fails naming the problem (host, kernel, feature, variable) and changes nothing on the node."""
+    if host.backend.name != 'lowlat-node1':
+        pytest.skip('run once, against node1')
+    release = host.check_output('uname -r')
+    if args[1] == 'network_mode_type=ipvlan' and 'ipvlan' in host.check_output('ls /sys/module'):
+        pytest.skip('this kernel has ipvlan')
+    state = 'ip -br link; ip route; ls /var/lib/lowlat-k8snet /var/run/netns /etc/cni/net.d 2>&1'
+    before = host.run(state).stdout
+    result = run_playbook(os.path.join(REPO, 'playbooks', 'network.yml'), 'benchnodes', list(args))
+    output = ' '.join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert message.format(release=release) in output, output[-1500:]
+    assert host.run(state).stdout == before

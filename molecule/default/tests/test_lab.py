@@ -7,8 +7,10 @@ __metaclass__ = type
 
 import json
 import os
+import re
 
 import pytest
+import steering
 
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import parse_mask
 from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import steering_plan
@@ -62,6 +64,29 @@ def test_record_originals(host):
     with open(ORIGINALS, 'w') as handle:
         json.dump(data, handle, indent=1, sort_keys=True)
     assert all(not host.file(path).exists for path in OUR_FILES)
+
+
+@pytest.mark.tuned
+def test_queues_follow_the_studys_rule(host):
+    """The kernel against the rule (tests/oracles/steering.py) computed from the container's own
+    NUMA nodes and hyperthread siblings, not from the plan: rx-0's RPS on the other physical CPUs of
+    its node, the RFS flow count of the inventory's connections. The veth has no IRQs, a single tx
+    queue (no XPS), and rps_sock_flow_entries is not visible from a container's namespace."""
+    nodes = dict((int(path.rsplit('node', 1)[1]), steering.cpus(host.file(path + '/cpulist').content_string))
+                 for path in host.check_output('ls -d /sys/devices/system/node/node[0-9]*').split())
+    siblings = dict((int(path.split('/')[5][3:]), steering.cpus(host.file(path).content_string))
+                    for path in host.check_output(
+                        'ls /sys/devices/system/cpu/cpu[0-9]*/topology/thread_siblings_list').split())
+    rx, tx = queues(host, 'rx'), queues(host, 'tx')
+    expected = steering.expect(nodes, steering.physical(siblings), len(rx), len(tx),
+                               host_vars(name_of(host))['steering_plan_connections'])
+    base = '/sys/class/net/eth0/queues/'
+    read = {'irq_cpus': {},
+            'rps': dict((int(q[3:]), steering.mask_cpus(host.file(base + q + '/rps_cpus').content_string)) for q in rx),
+            'xps': {},
+            'flow': dict((int(q[3:]), int(host.file(base + q + '/rps_flow_cnt').content_string)) for q in rx),
+            'entries': None}
+    assert steering.check(expected, read, irqs=False) == []
 
 
 @pytest.mark.tuned
@@ -140,7 +165,7 @@ def test_our_files_are_gone(host):
     assert not host.service('lowlat-k8snet-apply').is_enabled
 
 
-@pytest.mark.tuned
+@pytest.mark.converged
 def test_replay_script_brings_an_interface_back(host):
     """What the udev rule runs when an interface is added again: lowlat-k8snet-apply --interface."""
     path = '/sys/class/net/eth0/queues/rx-0/rps_cpus'
@@ -153,7 +178,7 @@ def test_replay_script_brings_an_interface_back(host):
     assert parse_mask(host.file(path).content_string) == wanted
 
 
-@pytest.mark.tuned
+@pytest.mark.converged
 def test_notrack_iptables_fallback(host):
     """The raw-table chains of our own, both directions, idempotent, and removed again."""
     from test_bad_input import site
@@ -175,3 +200,18 @@ def test_notrack_iptables_fallback(host):
     removed = site({'notrack_iptables_state': 'absent'}, limit='node2', playbook=playbook)
     assert removed.returncode == 0, removed.stdout[-2000:]
     assert 'LOWLAT' not in host.check_output('iptables -t raw -S')
+
+
+@pytest.mark.converged
+def test_check_mode_on_converged_hosts_reports_no_change_and_no_diff(host):
+    """`site.yml --check --diff` on hosts site.yml has converged: nothing to change, nothing to show."""
+    from test_bad_input import site
+    if host.backend.name != 'lowlat-node1':
+        pytest.skip('run once, for both hosts')
+    result = site({}, limit='benchnodes', extra_args=['--check', '--diff'])
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    output = re.sub(r'\x1b\[[0-9;]*m', '', output)
+    recap = dict(re.findall(r'^(node[12]) +: ok=\d+ +changed=(\d+) ', output, re.M))
+    assert recap == {'node1': '0', 'node2': '0'}, output[-3000:]
+    assert '--- before' not in output and '+++ after' not in output, output[-3000:]
