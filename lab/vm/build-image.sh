@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build the test bed's guest image locally: a Debian root made by debootstrap, Debian's own kernel
 # (it has ipvlan, dummy and fq as modules), a small initramfs, one ext4 image that serves both
-# guests (their addresses and names come from their MACs and the kernel command line).
-# Cached under $VM_STATE/image-<hash>, the hash of this script and the SSH key: an unchanged
-# script reuses it.  Usage: lab/vm/build-image.sh  (prints the image directory)
+# guests (their addresses and names come from their MACs and the kernel command line), and the
+# SSH key the guests accept (made for the image, kept beside it).
+# Cached outside the checkout, in $VM_CACHE (default ~/.cache/lowlat-k8snet/vm) under
+# image-<hash of this script and its package list>: every checkout and CI run on the machine reuses
+# it; a changed script builds a new one and removes the older ones.
+# Usage: lab/vm/build-image.sh  (prints the image directory)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-state=${VM_STATE:-$here/../../.build/vm}
+cache=${VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lowlat-k8snet/vm}
 suite=${VM_SUITE:-bookworm}
 mirror=${VM_MIRROR:-}   # a Debian mirror URL; empty = debootstrap's default
 # what the collection's roles and tests use inside the guests, preinstalled: the guests need no
@@ -16,18 +18,19 @@ packages=$packages,linux-image-amd64,initramfs-tools,ethtool,netbase,zstd,nftabl
 packages=$packages,containernetworking-plugins,util-linux
 # installed after debootstrap, with /proc mounted (polkitd, which tuned pulls in, fails without it)
 later=tuned
-mkdir -p "$state"
-[ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C lowlat-k8snet-vm -f "$state/id_ed25519"
-tag=$( (cat "$0"; echo "$suite $packages $later"; cat "$state/id_ed25519.pub") | sha256sum | cut -c1-12)
-image=$state/image-$tag
+mkdir -p "$cache"
+tag=$( (cat "$0"; echo "$suite $packages $later") | sha256sum | cut -c1-12)
+image=$cache/image-$tag
 
-if [ -f "$image/base.raw" ] && [ -f "$image/vmlinuz" ] && [ -f "$image/initrd.img" ]; then
+if [ -f "$image/base.raw" ] && [ -f "$image/vmlinuz" ] && [ -f "$image/initrd.img" ] && [ -f "$image/id_ed25519" ]; then
     echo "$image"
     exit 0
 fi
 start=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/lowlat-vm-rootfs.XXXXXX")
 root=$work/root
+mkdir -p "$work/key"
+ssh-keygen -q -t ed25519 -N '' -C lowlat-k8snet-vm -f "$work/key/id_ed25519"
 trap 'umount "$root/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
 echo "building $image with debootstrap ($suite)" >&2
 debootstrap --variant=minbase --include="$packages" "$suite" "$root" ${mirror:+"$mirror"} >&2
@@ -37,7 +40,7 @@ DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-instal
 
 echo '/dev/vda / ext4 rw,relatime 0 1' > "$root/etc/fstab"
 install -d -m 0700 "$root/root/.ssh"
-install -m 0600 "$state/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
+install -m 0600 "$work/key/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
 # management NIC (user-mode networking, the controller's SSH): DHCP; data NIC: its address by MAC
 # (52:54:00:00:02:NN -> 192.168.77.NN+10). No default route on the data segment: nothing leaves it.
 cat > "$root/etc/systemd/network/10-mgmt.network" <<'NET'
@@ -70,12 +73,15 @@ chroot "$root" update-initramfs -u -k all >&2
 umount "$root/proc"
 rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin
 
-mkdir -p "$image.tmp"
+rm -rf "$image.tmp" && mkdir -p "$image.tmp"
+cp "$work/key/id_ed25519" "$work/key/id_ed25519.pub" "$image.tmp/"
 kernels=("$root"/boot/vmlinuz-*)
 initrds=("$root"/boot/initrd.img-*)
 cp "${kernels[-1]}" "$image.tmp/vmlinuz"
 cp "${initrds[-1]}" "$image.tmp/initrd.img"
 mke2fs -q -t ext4 -d "$root" "$image.tmp/base.raw" 2G >&2
 rm -rf "$image" && mv "$image.tmp" "$image"
+# one image is kept: the older ones are 2 GB each
+find "$cache" -mindepth 1 -maxdepth 1 -name 'image-*' ! -name "image-$tag" -exec rm -rf {} +
 echo "image built in $(( $(date +%s) - start )) s" >&2
 echo "$image"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop the test bed's guests and remove their disks' overlays, taps and bridge (the cached image
-# stays; rm -rf .build/vm to rebuild it).
+# stays, in ~/.cache/lowlat-k8snet/vm: remove it to rebuild).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 state=${VM_STATE:-$here/../../.build/vm}

@@ -18,6 +18,8 @@ guests="1 2"
 
 image=$("$here/build-image.sh")
 mkdir -p "$state"
+# the image's key, where inventories/vm looks for it
+install -m 0600 "$image/id_ed25519" "$state/id_ed25519"
 key=$state/id_ed25519
 ssh_to() {  # ssh_to N COMMAND...
     local n=$1; shift

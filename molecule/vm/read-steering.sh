@@ -1,7 +1,8 @@
 #!/bin/sh
-# Print, as JSON, the steering of one NIC as the kernel has it: NUMA nodes and their CPUs, the IRQ
-# of every queue (from the virtio device's MSI-X names, virtioN-input.Q / virtioN-output.Q) with its
-# affinity, and each queue's rps_cpus, rps_flow_cnt and xps_cpus; the RFS table size.
+# Print, as JSON, the steering of one NIC as the kernel has it: NUMA nodes and their CPUs, each
+# CPU's hyperthread siblings, the IRQ of every queue (from the virtio device's MSI-X names,
+# virtioN-input.Q / virtioN-output.Q) with its affinity, each queue's rps_cpus, rps_flow_cnt and
+# xps_cpus, and the RFS table size. tests/oracles/steering.py checks it against the study's rule.
 set -eu
 dev=$1
 virtio=$(basename "$(readlink -f "/sys/class/net/$dev/device")")
@@ -10,6 +11,13 @@ first=1
 for node in /sys/devices/system/node/node[0-9]*; do
     [ $first = 1 ] || printf ', '; first=0
     printf '"%s": "%s"' "${node##*node}" "$(cat "$node/cpulist")"
+done
+printf '}, "siblings": {'
+first=1
+for cpu in /sys/devices/system/cpu/cpu[0-9]*; do
+    [ -f "$cpu/topology/thread_siblings_list" ] || continue
+    [ $first = 1 ] || printf ', '; first=0
+    printf '"%s": "%s"' "${cpu##*cpu}" "$(cat "$cpu/topology/thread_siblings_list")"
 done
 printf '}, "irqs": {'
 first=1
