@@ -64,9 +64,17 @@ check: venv collection lint sanity test-units test-tools bench ## The inner loop
 test: deps vm-deps venv collection ## Everything CI runs (as root): check, the real kernel and the lab chain, beside them the qemu guests
 	@# The qemu guests have kernels of their own and share nothing with this machine's kernel, so
 	@# they run beside everything else, their output prefixed with [vm]; both must pass.
+	@# Each part's output is kept in .build/test-*.log; the end of a failed part's log is printed
+	@# again last, where a reader of the tail of a long interleaved log finds it.
 	@mkdir -p .build; rm -f .build/test-vm.rc; \
-	( $(MAKE) --no-print-directory test-vm 2>&1 | sed -u 's/^/[vm] /'; echo "$${PIPESTATUS[0]}" > .build/test-vm.rc ) & \
-	$(MAKE) --no-print-directory check test-integration test-lab; native=$$?; wait; vm=$$(cat .build/test-vm.rc); \
+	( $(MAKE) --no-print-directory test-vm 2>&1 | sed -u 's/^/[vm] /' | tee .build/test-vm.log; \
+	  echo "$${PIPESTATUS[0]}" > .build/test-vm.rc ) & \
+	$(MAKE) --no-print-directory check test-integration test-lab 2>&1 | tee .build/test-native.log; \
+	native=$${PIPESTATUS[0]}; wait; vm=$$(cat .build/test-vm.rc); \
+	for part in native vm; do \
+		[ "$${!part}" = 0 ] || { echo "==== make test: the last 150 lines of the failed part ($$part) ===="; \
+			tail -n 150 .build/test-$$part.log; }; \
+	done; \
 	echo "make test: check, real kernel and lab: exit $$native; qemu guests: exit $$vm"; \
 	[ "$$native" = 0 ] && [ "$$vm" = 0 ]
 

@@ -18,8 +18,10 @@ guests="1 2"
 
 image=$("$here/build-image.sh")
 mkdir -p "$state"
-# the image's key, where inventories/vm looks for it
+# the image's key, where inventories/vm looks for it (with its public half: ssh offers the public
+# key found beside the private one, and a stale one from an older image would be refused)
 install -m 0600 "$image/id_ed25519" "$state/id_ed25519"
+install -m 0644 "$image/id_ed25519.pub" "$state/id_ed25519.pub"
 key=$state/id_ed25519
 ssh_to() {  # ssh_to N COMMAND...
     local n=$1; shift
