@@ -16,7 +16,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Commands the tests use, and the Debian packages that carry them.
-DEPS := ip:iproute2 git:git lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables shellcheck:shellcheck ping:iputils-ping nsenter:util-linux
+DEPS := ip:iproute2 git:git ssh:openssh-client ssh-keygen:openssh-client lscpu:util-linux podman:podman runc:runc debootstrap:debootstrap nft:nftables shellcheck:shellcheck ping:iputils-ping nsenter:util-linux
 # The qemu test bed's (make vm) commands.
 VM_DEPS := qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mke2fs:e2fsprogs ssh:openssh-client ssh-keygen:openssh-client
 SANITY_PYTHON := 3.11
