@@ -58,7 +58,7 @@ pip-standin: ## Put the offline pip bootstrap stand-in where ansible-test looks 
 	@cp tests/tools/get_pip_standin.py ~/.ansible/test/cache/get_pip_24_2.py
 
 .PHONY: check
-check: venv collection lint sanity test-units test-tools bench ## The inner loop, a few minutes, no root: lint, sanity, unit tests, pure tests of tools and oracles, plan-time goal
+check: venv collection lint sanity test-units test-tools test-install bench ## The inner loop, a few minutes, no root: lint, sanity, unit tests, pure tests of tools and oracles, the installed tarball, plan-time goal
 
 .PHONY: test
 test: deps vm-deps venv collection ## Everything CI runs (as root): check, the real kernel and the lab chain, beside them the qemu guests
@@ -86,6 +86,10 @@ test-units: venv test-tree pip-standin ## Unit tests (ansible-test units, fixtur
 .PHONY: test-tools
 test-tools: venv ## Pure tests, no root: tools/report.py and the test oracles (tests/oracles)
 	$(BIN)/pytest -p no:cacheprovider -q tests/tools tests/oracles
+
+.PHONY: test-install
+test-install: venv ## Build the tarball, install it into an empty collections path, ansible-doc every plugin and run lowlat.k8snet.plan from there
+	tests/install/check.sh $(TEST_ROOT)-install
 
 .PHONY: test-integration
 test-integration: venv collection ## Modules on the real kernel (root: netns, veth, a real NIC IRQ)
