@@ -131,6 +131,7 @@ import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils import cni
+from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PODS_DIR
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, read_text
 
 NETNS_DIR = '/var/run/netns'
@@ -162,7 +163,7 @@ def main():
             cni_path=dict(type='str', default='/usr/lib/cni:/opt/cni/bin'),
             sysctls=dict(type='dict', default={}),
             node_sysctls=dict(type='dict', default={}),
-            state_dir=dict(type='path', default='/var/lib/lowlat-k8snet/pods'),
+            state_dir=dict(type='path', default=PODS_DIR),
         ),
         required_if=[('state', 'present', ['cni_config'])],
         supports_check_mode=True,

@@ -72,6 +72,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
+from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PERSIST_DIR, RECORD_FILE
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import read_text
 
 
@@ -94,9 +95,9 @@ def irq_now(by_name, name, recorded):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            record=dict(type='path', default='/var/lib/lowlat-k8snet/originals.json'),
+            record=dict(type='path', default=RECORD_FILE),
             keep_record=dict(type='bool', default=False),
-            persist_dir=dict(type='path', default='/etc/lowlat-k8snet/persist'),
+            persist_dir=dict(type='path', default=PERSIST_DIR),
             root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The collection as other clusters get it: build the tarball, install it into an empty collections
-# path, and from there (not from the checkout) show every module's and filter's documentation and
+# path, and from there (not from the checkout) show every plugin's documentation and
 # run lowlat.k8snet.plan on this machine (it changes nothing).
 # Usage: tests/install/check.sh WORK_DIR   (make test-install; ansible-* from PATH)
 set -euo pipefail
@@ -28,10 +28,14 @@ done
 ansible-galaxy collection install --offline --no-deps -p "$work/collections" "$tarball" >/dev/null
 installed=$work/collections/ansible_collections/lowlat/k8snet
 
-# every module and filter of the checkout, documented, from the installed copy
+# every module, filter and lookup of the checkout, documented, from the installed copy
 count=0
-for kind in module filter; do
-    if [ $kind = module ]; then names=$(cd "$src/plugins/modules" && ls ./*.py); else names=$(cd "$src/plugins/filter" && ls ./*.yml); fi
+for kind in module filter lookup; do
+    case $kind in
+        module) names=$(cd "$src/plugins/modules" && ls ./*.py) ;;
+        filter) names=$(cd "$src/plugins/filter" && ls ./*.yml) ;;   # one documentation file per filter
+        lookup) names=$(cd "$src/plugins/lookup" && ls ./*.py) ;;
+    esac
     for name in $names; do
         name=${name#./}; name=${name%.*}
         where=$(ansible-doc -t "$kind" -j "lowlat.k8snet.$name" \
@@ -47,5 +51,5 @@ out=$(ansible-playbook lowlat.k8snet.plan -i localhost, -c local \
 grep -q '"plan":' <<<"$out" || fail "lowlat.k8snet.plan printed no plan: ${out: -2000}"
 grep -Eq 'localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0' <<<"$out" \
     || fail "lowlat.k8snet.plan changed or failed something: ${out: -2000}"
-echo "test-install: $(wc -l <<<"$files") files, $(du -k "$tarball" | cut -f1) KB; $count modules and filters" \
+echo "test-install: $(wc -l <<<"$files") files, $(du -k "$tarball" | cut -f1) KB; $count modules, filters and lookups" \
      "documented and lowlat.k8snet.plan run from the installed copy"

@@ -29,6 +29,8 @@ CASES = [
      ['port 22 is the SSH port']),
     ('interface that does not exist', {'steering_plan_interfaces': ['nope0']},
      ['nope0', 'do not exist on node1']),
+    ('relative state directory', {'lowlat_state_dir': 'var/lib/x'},
+     ["lowlat_state_dir must be an absolute directory path other than /, not 'var/lib/x'"]),
 ]
 
 

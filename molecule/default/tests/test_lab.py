@@ -143,7 +143,11 @@ def test_tuned_profile(host):
 @pytest.mark.tuned
 def test_persistence_pieces(host):
     assert host.service('lowlat-k8snet-apply').is_enabled
-    assert host.file('/etc/udev/rules.d/90-lowlat-k8snet.rules').contains('lowlat-k8snet-apply --interface')
+    # both pass the directory the roles persisted to (the lab keeps the default)
+    assert 'lowlat-k8snet-apply --dir /etc/lowlat-k8snet/persist --notrack /etc/lowlat-k8snet/notrack.nft' in \
+        host.file('/etc/systemd/system/lowlat-k8snet-apply.service').content_string
+    assert 'lowlat-k8snet-apply --dir /etc/lowlat-k8snet/persist --interface $name' in \
+        host.file('/etc/udev/rules.d/90-lowlat-k8snet.rules').content_string
     persisted = json.loads(host.file('/etc/lowlat-k8snet/persist/packet_steering-eth0.json').content_string)
     paths = [write['path'] for write in persisted['writes']]
     assert '/sys/class/net/eth0/queues/rx-0/rps_cpus' in paths
