@@ -22,7 +22,7 @@ debootstrap --variant=minbase --include="$packages" "$suite" "$work/root" ${mirr
 # a container needs no getty, no udev trigger of the host's devices, no fstab mounts
 chroot "$work/root" systemctl mask getty@tty1.service systemd-udev-trigger.service \
     systemd-remount-fs.service console-getty.service >/dev/null 2>&1 || true
-# sshd: keys only (lab/up.sh mounts the lab's public key as root's authorized_keys), no DNS lookups
+# sshd: keys only (lab/up.sh copies the lab's public key in as root's authorized_keys), no DNS lookups
 printf 'PasswordAuthentication no\nUseDNS no\n' > "$work/root/etc/ssh/sshd_config.d/lowlat-lab.conf"
 rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"* "$work/root/var/cache/apt/"*.bin
 tar -C "$work/root" -c . | podman import --change 'CMD ["/sbin/init"]' \

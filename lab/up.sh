@@ -15,7 +15,7 @@ nodes=${LAB_NODES:-node1 node2}
 mkdir -p "$state"
 
 image=$("$here/build-image.sh")
-# the key Ansible logs in with (inventories/lab), mounted as root's authorized_keys in each node
+# the key Ansible logs in with (inventories/lab), root's authorized_keys in each node
 [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C lowlat-k8snet-lab -f "$state/id_ed25519"
 if [ ! -f "$state/hoststate.json" ]; then
     python3 "$here/hoststate.py" save "$state/hoststate.json"
@@ -35,13 +35,18 @@ for node in $nodes; do
     podman run -d --name "$name" --hostname "$node" --network "$network" --ip "$prefix.$i" \
         --privileged --runtime=runc --systemd=always \
         --ulimit "nofile=$nofile:$nofile" --ulimit nproc=32768:32768 \
-        --volume "$state/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
         --label lowlat.k8snet.lab=1 "$image" >/dev/null
 done
 start=$(date +%s)
 names=$(for node in $nodes; do echo "lowlat-$node"; done)
 # shellcheck disable=SC2086
 "$here/wait-booted.sh" $names >/dev/null
+# the key is copied in, not bind-mounted: sshd refuses an authorized_keys file that root does not
+# own, which is what a checkout on a squashing or id-mapped file system would give it
+for name in $names; do
+    podman exec -i "$name" sh -c 'umask 077 && mkdir -p /root/.ssh && cat > /root/.ssh/authorized_keys' \
+        < "$state/id_ed25519.pub"
+done
 if [ ! -f "$state/hoststate-up.json" ]; then
     python3 "$here/hoststate.py" save "$state/hoststate-up.json" >/dev/null
 fi
