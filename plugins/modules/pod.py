@@ -48,7 +48,10 @@ options:
     type: str
     default: /usr/lib/cni:/opt/cni/bin
   sysctls:
-    description: Per-namespace sysctls to set inside the pod (name to value).
+    description:
+      - Per-namespace sysctls to set inside the pod (name to value). Values as M(lowlat.k8snet.sysctl)
+        takes them, in both options; a number, a string, or a list of them (joined with spaces); a
+        YAML boolean is refused.
     type: dict
     default: {}
   node_sysctls:
@@ -133,6 +136,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils import cni
 from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PODS_DIR
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, read_text
+from ansible_collections.lowlat.k8snet.plugins.module_utils.values import normalise, sysctl_value
 
 NETNS_DIR = '/var/run/netns'
 
@@ -148,7 +152,7 @@ def interface_exists(name, ifname):
 def pod_sysctl(name, key, value=None):
     if value is None:
         proc = run('ip', 'netns', 'exec', name, 'sysctl', '-n', key)
-        return ' '.join(proc.stdout.split()) if proc.returncode == 0 else None
+        return normalise(proc.stdout) if proc.returncode == 0 else None
     proc = run('ip', 'netns', 'exec', name, 'sysctl', '-w', '%s=%s' % (key, value))
     return proc.returncode == 0 or proc.stderr.strip()
 
@@ -174,10 +178,11 @@ def main():
         plugins = cni.plugins_of(p['cni_config']) if p['state'] == 'present' else None
     except ValueError as exc:
         module.fail_json(msg=str(exc))
-    for key, value in list(p['sysctls'].items()) + list(p['node_sysctls'].items()):
-        if isinstance(value, bool) or isinstance(value, (dict, list)) or value is None:
-            module.fail_json(msg="sysctl %s inside pod %s: value %r must be a number or a string (YAML reads "
-                                 "on/off as booleans)" % (key, name, value))
+    try:
+        for key, value in list(p['sysctls'].items()) + list(p['node_sysctls'].items()):
+            sysctl_value('sysctl %s inside pod %s' % (key, name), value)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     netns = os.path.join(NETNS_DIR, name)
     state_file = os.path.join(p['state_dir'], name + '.json')
     saved = json.loads(read_text(state_file) or 'null')
@@ -228,7 +233,7 @@ def main():
             wanted_sysctls[key] = value
     report = {}
     for key, value in sorted(wanted_sysctls.items()):
-        value = ' '.join(str(value).split())
+        value = sysctl_value(key, value)
         before = pod_sysctl(name, key) if os.path.exists(netns) else None
         report[key] = {'before': before, 'after': value}
         if before != value:

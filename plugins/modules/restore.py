@@ -74,10 +74,11 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
 from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PERSIST_DIR, RECORD_FILE
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import read_text
+from ansible_collections.lowlat.k8snet.plugins.module_utils.values import normalise
 
 
 def same(current, wanted):
-    return ' '.join((current or '').split()) == ' '.join((wanted or '').split())
+    return normalise(current) == normalise(wanted)
 
 
 def irq_now(by_name, name, recorded):

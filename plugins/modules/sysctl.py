@@ -104,6 +104,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value, writer_argument_spec
+from ansible_collections.lowlat.k8snet.plugins.module_utils.values import normalise, sysctl_value
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import (
     Record, persist_payload, read_text, sync_file,
@@ -117,10 +118,6 @@ ROOT_ONLY_NET = ('net.core.rmem_max', 'net.core.wmem_max', 'net.core.rmem_defaul
                  'net.core.netdev_budget_usecs', 'net.core.optmem_max', 'net.core.dev_weight')
 HEADER = ('# Managed by lowlat.k8snet (module lowlat.k8snet.sysctl): changes here are overwritten.\n'
           '# The reset playbook removes this file and restores the values recorded before the first run.\n')
-
-
-def normalise(value):
-    return ' '.join(str(value).split())
 
 
 def check_setting(index, item):
@@ -139,16 +136,7 @@ def check_setting(index, item):
         raise ValueError("%s: state %r is not valid; use present or absent" % (name, state))
     value = item.get('value')
     if state == 'present':
-        if isinstance(value, bool):
-            raise ValueError("%s: value is the boolean %r (YAML reads on/off/yes/no as booleans); "
-                             "quote it or write the number, e.g. '1'" % (name, value))
-        if isinstance(value, (list, tuple)):
-            if not value or any(isinstance(v, bool) or not isinstance(v, (int, str)) for v in value):
-                raise ValueError("%s: a list value must hold numbers or strings, got %r" % (name, value))
-            value = ' '.join(str(v) for v in value)
-        if value is None or isinstance(value, (dict, float)) or normalise(value) == '':
-            raise ValueError("%s: value %r is not valid; give a number or a string" % (name, value))
-        value = normalise(value)
+        value = sysctl_value(name, value)
     return name.replace('/', '.'), value, state
 
 
