@@ -35,6 +35,17 @@ FEATURES = {
 }
 
 
+def parse_ipv4(entries):
+    """``ip -j -4 addr show`` (parsed) -> {interface: ['address/prefix', ...]}, in the kernel's order."""
+    out = {}
+    for entry in entries or []:
+        found = ['%s/%s' % (a['local'], a['prefixlen']) for a in entry.get('addr_info') or []
+                 if a.get('family') == 'inet' and a.get('local')]
+        if found and entry.get('ifname'):
+            out[entry['ifname']] = found
+    return out
+
+
 class Host(object):
     """Read-only view of a host's sysfs/procfs under ``root``."""
 
@@ -216,7 +227,7 @@ class Host(object):
             'mtu': int(mtu) if mtu and mtu.isdigit() else None,
         }
 
-    def facts(self, interfaces=None):
+    def facts(self, interfaces=None, addresses=None):
         interrupts = nicparse.parse_interrupts(self.read('proc/interrupts', default=''))
         names = interfaces if interfaces else self.interfaces()
         nics = {}
@@ -229,4 +240,5 @@ class Host(object):
             'kernel': self.kernel(),
             'nics': nics,
             'default_interface': self.default_interface(),
+            'ipv4': parse_ipv4(addresses),
         }

@@ -40,16 +40,32 @@ def _required_features(settings):
 
 
 def _node(value):
-    """A node as {kernel, features, pod_subnet}; also accepts a host's variables (hostvars[host])."""
+    """A node as {kernel, features, pod_subnet, pods, aws_instance_id, interface, address}; also
+    accepts a host's variables (hostvars[host]): the address is the first IPv4 host_facts found on
+    network_mode_interface, or on the default route's interface."""
     value = value or {}
     facts = value.get('lowlat_k8snet')
     if facts:
         kernel = facts.get('kernel') or {}
+        interface = value.get('network_mode_interface') or facts.get('default_interface')
+        addresses = (facts.get('ipv4') or {}).get(interface) or []
         return {'kernel': kernel.get('release'), 'features': kernel.get('features') or {},
                 'pod_subnet': value.get('network_mode_pod_subnet'),
                 'pods': value.get('network_mode_pods') or [],
-                'aws_instance_id': value.get('network_mode_aws_instance_id')}
+                'aws_instance_id': value.get('network_mode_aws_instance_id'),
+                'interface': interface,
+                'address': addresses[0].split('/')[0] if addresses else None}
     return value
+
+
+def needs_peer_addresses(settings):
+    """Whether every node programs routes or tunnels to its peers' addresses (static flannel host-gw
+    and vxlan, ipvlan l3/l3s)."""
+    mode = settings.get('type')
+    if mode == 'flannel':
+        return settings.get('flannel_engine', 'static') == 'static' and \
+            settings.get('flannel_backend') in ('host-gw', 'vxlan')
+    return mode == 'ipvlan' and settings.get('ipvlan_mode') in ('l3', 'l3s')
 
 
 def _engine_errors(settings, nodes):
@@ -117,9 +133,9 @@ def network_mode_plan(settings, nodes):
                aws_instance_id: ...}}, or {name: hostvars[name]} (host_facts' lowlat_k8snet and the
               node's network_mode_pod_subnet, network_mode_pods, network_mode_aws_instance_id are read)
     Returns {'pod_subnets': {name: cidr}, 'pod_ranges': {name: {start, end}} (the addresses a pod
-    may take: not the network, the gateway .1 or the broadcast), 'errors': [sentence, ...]}; nothing
-    is raised for
-    problems with the hosts, so that every problem is reported at once.
+    may take: not the network, the gateway .1 or the broadcast), 'addresses': {name: node address},
+    'peers': {name: [{name, subnet, address}, ...]} (every other node), 'errors': [sentence, ...]};
+    nothing is raised for problems with the hosts, so that every problem is reported at once.
     """
     nodes = dict((name, _node(value)) for name, value in nodes.items())
     errors = []
@@ -176,4 +192,14 @@ def network_mode_plan(settings, nodes):
         first = net.network_address + (2 if net.num_addresses > 4 else 0)
         last = net.broadcast_address - (1 if net.num_addresses > 4 else 0)
         ranges[name] = {'start': str(first), 'end': str(last)}
-    return {'pod_subnets': subnets, 'pod_ranges': ranges, 'errors': errors}
+    addresses = dict((name, (nodes[name] or {}).get('address')) for name in nodes)
+    if needs_peer_addresses(settings):
+        without = sorted(name for name in nodes if not addresses[name])
+        if without:
+            errors.append("network mode %s %s routes to each node's address: no IPv4 address on the node "
+                          "interface of %s" % (mode, settings.get('flannel_backend') if mode == 'flannel'
+                                               else settings.get('ipvlan_mode'), ', '.join(without)))
+    peers = dict((name, [{'name': other, 'subnet': subnets.get(other), 'address': addresses[other]}
+                         for other in sorted(nodes) if other != name]) for name in nodes)
+    return {'pod_subnets': subnets, 'pod_ranges': ranges, 'addresses': addresses, 'peers': peers,
+            'errors': errors}

@@ -100,7 +100,15 @@ ansible_facts:
           type: str
           returned: always
           sample: eth0
+        ipv4:
+          description: Every interface's IPv4 addresses with their prefix length (C(ip -j -4 addr));
+            empty when O(root) is not C(/).
+          type: dict
+          returned: always
+          sample: {eth0: [10.89.7.11/24]}
 '''
+
+import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
@@ -122,8 +130,12 @@ def main():
         if missing:
             module.fail_json(msg="interface(s) %s do not exist on this host; interfaces here: %s"
                              % (', '.join(missing), ', '.join(present) or 'none'))
+    addresses = None
+    if module.params['root'] == '/':
+        rc, out, _err = module.run_command(['ip', '-j', '-4', 'addr', 'show'])
+        addresses = json.loads(out) if rc == 0 and out.strip() else None
     try:
-        facts = host.facts(wanted)
+        facts = host.facts(wanted, addresses)
     except ValueError as exc:
         module.fail_json(msg="cannot read the host: %s" % exc)
     module.exit_json(changed=False, ansible_facts={'lowlat_k8snet': facts})

@@ -10,7 +10,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.netmode import alloc
 
 LAB_KERNEL = {'kernel': '6.18.44',
               'features': {'bridge': True, 'veth': True, 'vxlan': True, 'macvlan': True, 'ipvlan': False}}
-NODES = {'node1': dict(LAB_KERNEL), 'node2': dict(LAB_KERNEL)}
+NODES = {'node1': dict(LAB_KERNEL, address='10.89.7.11'), 'node2': dict(LAB_KERNEL, address='10.89.7.12')}
 FLANNEL = {'type': 'flannel', 'flannel_backend': 'vxlan', 'cluster_cidr': '10.244.0.0/16'}
 
 
@@ -19,7 +19,11 @@ def test_flannel_host_gw_gets_a_subnet_per_node():
                               'subnet_len': 24}, NODES)
     assert plan == {'pod_subnets': {'node1': '10.244.0.0/24', 'node2': '10.244.1.0/24'},
                     'pod_ranges': {'node1': {'start': '10.244.0.2', 'end': '10.244.0.254'},
-                                   'node2': {'start': '10.244.1.2', 'end': '10.244.1.254'}}, 'errors': []}
+                                   'node2': {'start': '10.244.1.2', 'end': '10.244.1.254'}},
+                    'addresses': {'node1': '10.89.7.11', 'node2': '10.89.7.12'},
+                    'peers': {'node1': [{'name': 'node2', 'subnet': '10.244.1.0/24', 'address': '10.89.7.12'}],
+                              'node2': [{'name': 'node1', 'subnet': '10.244.0.0/24', 'address': '10.89.7.11'}]},
+                    'errors': []}
 
 
 def test_fixed_subnets_are_kept_and_skipped_by_the_allocation():
@@ -73,7 +77,19 @@ def test_every_problem_is_named(settings, nodes, words):
 
 
 def test_host_mode_needs_no_subnets():
-    assert network_mode_plan({'type': 'host'}, NODES) == {'pod_subnets': {}, 'pod_ranges': {}, 'errors': []}
+    plan = network_mode_plan({'type': 'host'}, NODES)
+    assert (plan['pod_subnets'], plan['pod_ranges'], plan['errors']) == ({}, {}, [])
+
+
+def test_routes_to_peers_need_every_node_address():
+    nodes = {'node1': NODES['node1'], 'node2': dict(LAB_KERNEL)}
+    for settings in (dict(FLANNEL, flannel_backend='host-gw'), FLANNEL,
+                     {'type': 'ipvlan', 'ipvlan_mode': 'l3', 'cluster_cidr': '10.244.0.0/16'}):
+        errors = network_mode_plan(settings, nodes)['errors']
+        assert [e for e in errors if 'no IPv4 address' in e and e.endswith('of node2')], (settings, errors)
+    for settings in ({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/16'},
+                     dict(FLANNEL, flannel_engine='flanneld', flanneld_start=False)):
+        assert not [e for e in network_mode_plan(settings, nodes)['errors'] if 'IPv4' in e], settings
 
 
 def test_allocation_rejects_a_length_that_does_not_fit():
@@ -82,11 +98,13 @@ def test_allocation_rejects_a_length_that_does_not_fit():
 
 
 def test_hostvars_shaped_nodes():
-    hostvars = {'node1': {'lowlat_k8snet': {'kernel': {'release': '6.1.0', 'features': {'macvlan': True}}},
+    hostvars = {'node1': {'lowlat_k8snet': {'kernel': {'release': '6.1.0', 'features': {'macvlan': True}},
+                                            'default_interface': 'eth0', 'ipv4': {'eth0': ['10.89.7.11/24']}},
                           'network_mode_pod_subnet': '10.244.9.0/24'},
                 'node2': {'lowlat_k8snet': {'kernel': {'release': '6.1.0', 'features': {'macvlan': False}}}}}
     plan = network_mode_plan({'type': 'macvlan', 'cluster_cidr': '10.244.0.0/16'}, hostvars)
     assert plan['errors'] == ['host node2 (kernel 6.1.0) lacks macvlan, which network mode macvlan needs']
+    assert plan['addresses'] == {'node1': '10.89.7.11', 'node2': None}
 
 
 def test_engines_that_are_ready_pass():
