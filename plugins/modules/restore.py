@@ -18,7 +18,10 @@ description:
     writes those values back, all in one call.
   - IRQs are found again by their action name, since IRQ numbers can change across reboots.
   - A setting whose file no longer exists (an interface that is gone) is skipped with the reason.
-  - When everything was restored the record is removed, so a second run reports no change.
+  - When everything was restored the record is removed, so a second run reports no change. With
+    O(modules), only the values those modules changed are restored and taken out of the record,
+    which stays (empty when nothing is left) for the others; each tuning role undoes its own part
+    this way.
   - A record that is not valid JSON fails the run before anything is written. A missing record
     is a host never tuned (nothing to restore) unless I(persist_dir) holds persisted changes, in
     which case the original values are lost and the run fails before anything is written.
@@ -35,6 +38,15 @@ options:
       - Keep the record after restoring.
     type: bool
     default: false
+  modules:
+    description:
+      - Restore only what these modules changed (IRQ affinity for C(irq_affinity); per-queue files
+        under C(/sys/class/net) and C(net.core.rps_sock_flow_entries) for C(queue_steering); every
+        other path for C(sysctl)). Empty means everything.
+    type: list
+    elements: str
+    choices: [irq_affinity, queue_steering, sysctl]
+    default: []
   persist_dir:
     description:
       - Where the modules persist what they applied (C(*.json)); persisted changes without a
@@ -73,12 +85,22 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_te
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
 from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PERSIST_DIR, RECORD_FILE
-from ansible_collections.lowlat.k8snet.plugins.module_utils.record import read_text
+from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, dump, read_text
 from ansible_collections.lowlat.k8snet.plugins.module_utils.values import normalise
 
 
 def same(current, wanted):
     return normalise(current) == normalise(wanted)
+
+
+def owner(item):
+    """The module that recorded an entry, from what it is (the record predates any owner field)."""
+    target = str(item.get('target', ''))
+    if item.get('kind') == 'irq':
+        return 'irq_affinity'
+    if target.startswith('/sys/class/net/') or target == '/proc/sys/net/core/rps_sock_flow_entries':
+        return 'queue_steering'
+    return 'sysctl'
 
 
 def irq_now(by_name, name, recorded):
@@ -98,6 +120,8 @@ def main():
         argument_spec=dict(
             record=dict(type='path', default=RECORD_FILE),
             keep_record=dict(type='bool', default=False),
+            modules=dict(type='list', elements='str', choices=['irq_affinity', 'queue_steering', 'sysctl'],
+                         default=[]),
             persist_dir=dict(type='path', default=PERSIST_DIR),
             root=dict(type='path', default='/'),
         ),
@@ -117,9 +141,13 @@ def main():
         module.exit_json(changed=False, restored={}, not_restored={},
                          msg='no record at %s and nothing persisted: nothing to restore' % record_path)
     try:
-        entries = json.loads(text).get('entries', {})
+        data = json.loads(text)
+        entries = data.get('entries', {})
     except ValueError:
         module.fail_json(msg='the record %s is not valid JSON; nothing was restored' % record_path)
+    wanted = module.params['modules']
+    kept = dict((key, item) for key, item in entries.items() if wanted and owner(item) not in wanted)
+    entries = dict((key, item) for key, item in entries.items() if key not in kept)
 
     by_name = {}
     for entry in parse_interrupts(host.read('proc/interrupts', default='')):
@@ -154,12 +182,17 @@ def main():
             restored['/' + rel] = {'before': current, 'after': value}
         else:
             failures.append('/%s: %s' % (rel, error))
-    if not module.check_mode and not failures and not module.params['keep_record']:
+    drop = not module.params['keep_record'] and (bool(entries) or not wanted)
+    if not module.check_mode and not failures and drop:
         try:
-            os.unlink(record_path)
+            if wanted:
+                # the others' originals stay, for their own reset
+                atomic_write(record_path, dump(dict(data, entries=kept)), 0o600)
+            else:
+                os.unlink(record_path)
         except OSError as exc:
-            failures.append('removing %s: %s' % (record_path, exc))
-    result = dict(changed=bool(plan) or (not module.params['keep_record']),
+            failures.append('rewriting %s: %s' % (record_path, exc))
+    result = dict(changed=bool(plan) or drop,
                   restored=restored, not_restored=skipped)
     if module._diff:
         result['diff'] = diff_text([(path, item['before'], item['after']) for path, item in restored.items()])

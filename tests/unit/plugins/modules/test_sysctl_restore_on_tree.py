@@ -138,3 +138,31 @@ def test_restore_without_its_record_on_a_tuned_host_fails_and_writes_nothing(tre
     assert 'packet_steering-eth0.json' in out['msg'] and 'nothing was restored' in out['msg']
     assert get(tree, 'proc/sys/net/ipv4/tcp_fin_timeout') == '10\n'
     assert os.listdir(persist) == ['packet_steering-eth0.json']
+
+
+def test_restore_of_one_module_leaves_the_others_originals_in_the_record(tree, capsys):
+    run(sysctl, args_for(tree, STUDY[:1]), capsys)
+    record = os.path.join(str(tree), 'var/originals.json')
+    with open(record) as handle:
+        data = json.load(handle)
+    # what queue_steering and irq_affinity record (their modules write these entries)
+    others = {'/sys/class/net/eth0/queues/rx-0/rps_cpus': {'kind': 'path', 'value': '0',
+                                                          'target': '/sys/class/net/eth0/queues/rx-0/rps_cpus'},
+              'irq:eth0-rx-0': {'kind': 'irq', 'value': '0-1', 'target': {'name': 'eth0-rx-0', 'irq': 40}}}
+    data['entries'].update(others)
+    with open(record, 'w') as handle:
+        json.dump(data, handle)
+    put(tree, 'sys/class/net/eth0/queues/rx-0/rps_cpus', '2\n')
+    args = {'record': record, 'root': str(tree), 'persist_dir': os.path.join(str(tree), 'persist'),
+            'modules': ['sysctl']}
+    out = run(restore, args, capsys)
+    assert out['changed'] and list(out['restored']) == ['/proc/sys/net/ipv4/tcp_fin_timeout'], out
+    assert get(tree, 'proc/sys/net/ipv4/tcp_fin_timeout') == '60'
+    assert get(tree, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '2\n'
+    with open(record) as handle:
+        assert json.load(handle)['entries'] == others
+    assert run(restore, args, capsys)['changed'] is False
+    out = run(restore, dict(args, modules=['queue_steering']), capsys)
+    assert list(out['restored']) == ['/sys/class/net/eth0/queues/rx-0/rps_cpus']
+    with open(record) as handle:
+        assert list(json.load(handle)['entries']) == ['irq:eth0-rx-0']
