@@ -162,6 +162,148 @@ def _first_cpus(node_bits, physical, count):
     return chosen
 
 
+def _cpu_notes(topo, possible):
+    """What the plan leaves out before any step: offline and isolated CPUs."""
+    reasons = []
+    if topo['offline']:
+        reasons.append("CPUs %s are offline: they are left out of every set, and masks keep the "
+                       "width of the %d possible CPUs." % (format_list(topo['offline']), possible))
+    if topo['isolated']:
+        reasons.append("CPUs %s are isolated: they get no IRQs, no RPS work and no benchmark "
+                       "workers (the kernel drops isolated CPUs from rps_cpus)."
+                       % format_list(topo['isolated']))
+    return reasons
+
+
+def _irq_step(host, irq_cpus, irq_cpus_per_node, nic_local):
+    """The IRQ CPUs in order, each queue vector's IRQs on one of them, and why."""
+    name, card, online, nodes = host['name'], host['card'], host['online'], host['nodes']
+    housekeeping, physical, node_ids = host['housekeeping'], host['physical'], host['node_ids']
+    reasons = []
+    if irq_cpus is not None:
+        chosen_bits = _bits(irq_cpus, 'irq_cpus')
+        bad = chosen_bits & ~online
+        if bad or not chosen_bits:
+            raise PlanError("irq_cpus %r: %s; online CPUs are %s" % (
+                irq_cpus, 'CPUs %s are not online' % format_list(bad) if bad else 'no CPU given',
+                format_list(online)))
+        irq_list = bits_to_list(chosen_bits)
+        reasons.append("IRQ CPUs set explicitly: %s." % format_list(chosen_bits))
+    elif host['queue_per_cpu']:
+        irq_list = bits_to_list(housekeeping)
+        reasons.append("%s has %d rx queues for %d CPUs: a queue per CPU already, so queue "
+                       "vector i goes to CPU i and RSS does the spreading."
+                       % (name, card['rx'], _popcount(housekeeping)))
+    elif card['node'] is not None and nic_local and card['node'] in nodes and len(node_ids) > 1:
+        local = nodes[card['node']] & housekeeping
+        irq_list = _first_cpus(local, physical, irq_cpus_per_node * len(node_ids))
+        reasons.append("%s is attached to NUMA node %d: its IRQs go to that node's first CPUs %s, "
+                       "since remote IRQ handling crosses the interconnect for every packet."
+                       % (name, card['node'], format_list(irq_list)))
+    else:
+        per_node = [_first_cpus(nodes[node] & housekeeping, physical, irq_cpus_per_node)
+                    for node in node_ids]
+        irq_list = []
+        for rank in range(irq_cpus_per_node):
+            irq_list += [cpus[rank] for cpus in per_node if len(cpus) > rank]
+        if card['node'] is not None and card['node'] not in nodes:
+            reasons.append("%s reports NUMA node %d, which has no online CPU: IRQs spread over all "
+                           "nodes." % (name, card['node']))
+        reasons.append("IRQs of %s go round-robin to the first CPU of each NUMA node: %s."
+                       % (name, ', '.join(str(cpu) for cpu in irq_list)))
+    irq_affinity = {}
+    for index, vector in enumerate(card['vectors']):
+        cpu = irq_list[index % len(irq_list)]
+        for irq in vector:
+            irq_affinity[str(irq)] = str(cpu)
+    if not card['vectors']:
+        reasons.append("%s has no IRQs of its own (a virtual device such as veth): nothing to pin."
+                       % name)
+    return irq_list, irq_affinity, reasons
+
+
+def _rps_step(host, irq_list, rps, rps_scope, rps_min_cpus):
+    """Each rx queue's RPS CPUs ({rx-i: bits}, 0 when off), whether RPS is on, and why."""
+    card, nodes = host['card'], host['nodes']
+    queue_cpu = [irq_list[q % len(irq_list)] for q in range(card['rx'])]
+    available = host['physical'] & host['housekeeping'] & ~_bits(irq_list, 'irq_cpus')
+    reasons, rps_sets = [], []
+    rps_on = rps != 'off'
+    if rps == 'off':
+        reasons.append("RPS is turned off by policy.")
+    elif host['queue_per_cpu'] and rps == 'auto':
+        rps_on = False
+        reasons.append("RPS is off: with a hardware queue per CPU it would only add an "
+                       "inter-processor interrupt per packet batch.")
+    if rps_on:
+        for q in range(card['rx']):
+            if rps_scope == 'all':
+                cpus = available
+            else:
+                cpus = available & nodes.get(_node_of(queue_cpu[q], nodes), 0)
+                if not cpus:
+                    cpus = available
+            rps_sets.append(cpus)
+        smallest = min(_popcount(cpus) for cpus in rps_sets)
+        if rps == 'auto' and smallest < rps_min_cpus:
+            rps_on = False
+            reasons.append("RPS is off: only %d CPU(s) would share a queue's packets (rps_min_cpus "
+                           "is %d); on a 2-vCPU VM, RPS onto the only other CPU cut throughput "
+                           "by a third." % (smallest, rps_min_cpus))
+        elif rps_scope == 'all':
+            reasons.append("RPS (scope all, as the study wrote it): every rx queue -> physical "
+                           "cores %s, all nodes, minus the IRQ CPUs." % format_list(available))
+        else:
+            reasons.append("RPS (scope node, as scaling.rst advises): each rx queue -> the physical "
+                           "cores of its IRQ CPU's node minus the IRQ CPUs, no hyperthread "
+                           "siblings.")
+    return dict(('rx-%d' % q, rps_sets[q] if rps_on else 0) for q in range(card['rx'])), rps_on, reasons
+
+
+def _rfs_step(card, rps_on, connections):
+    """rps_sock_flow_entries, each rx queue's rps_flow_cnt, and why."""
+    reasons = []
+    if rps_on and connections > 0:
+        entries = next_power_of_two(connections)
+        if entries > MAX_SOCK_FLOW_ENTRIES:
+            entries = MAX_SOCK_FLOW_ENTRIES
+            reasons.append("RFS table capped at 2^29 entries, the kernel's maximum.")
+        per_queue = next_power_of_two(max(1, entries // card['rx']))
+        reasons.append("RFS: %d connections -> rps_sock_flow_entries %d (next power of two), "
+                       "rps_flow_cnt %d per rx queue (entries / %d queues)."
+                       % (connections, entries, per_queue, card['rx']))
+    else:
+        entries = per_queue = 0
+        if rps_on:
+            reasons.append("RFS is off: no connections planned.")
+        else:
+            reasons.append("RFS is off: it steers through the RPS path, so it follows RPS.")
+    return entries, dict(('rx-%d' % q, per_queue) for q in range(card['rx'])), reasons
+
+
+def _xps_step(host, irq_list):
+    """Each tx queue's XPS CPUs ({tx-i: bits}; empty with one tx queue), and why."""
+    card, nodes, node_ids = host['card'], host['nodes'], host['node_ids']
+    xps_bits = {}
+    if card['tx'] == 1:
+        return xps_bits, ["%s has a single tx queue: XPS has nothing to choose, so it is not set." % host['name']]
+    if host['queue_per_cpu']:
+        for q in range(card['tx']):
+            xps_bits['tx-%d' % q] = 1 << irq_list[q] if q < len(irq_list) else 0
+        return xps_bits, ["XPS: tx queue i <- CPU i, matching the queue-per-CPU IRQ layout."]
+    for q in range(card['tx']):
+        xps_bits['tx-%d' % q] = nodes[node_ids[q % len(node_ids)]]
+    return xps_bits, ["XPS: tx queue i <- every CPU (hyperthreads included) of NUMA node i mod %d."
+                      % len(node_ids)]
+
+
+def _worker_step(host):
+    """The CPUs of the benchmark's workers (one per physical core), and why."""
+    workers = host['physical'] & host['housekeeping']
+    return workers, ["nginx workers and the load generator run on the physical cores %s, one "
+                     "worker per core." % format_list(workers)]
+
+
 def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto',
                   irq_cpus=None, irq_cpus_per_node=1, rps_min_cpus=2, nic_local=True,
                   possible_cpus=None):
@@ -186,142 +328,28 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
             raise PlanError("possible_cpus %d is smaller than the online CPUs %s need"
                             % (possible, format_list(topo['online'])))
 
-    name = card['name']
-    online, nodes, physical = topo['online'], topo['nodes'], topo['physical']
-    housekeeping = online & ~topo['isolated']
-    if not housekeeping:
+    host = {'name': card['name'], 'card': card, 'online': topo['online'], 'nodes': topo['nodes'],
+            'physical': topo['physical'], 'housekeeping': topo['online'] & ~topo['isolated'],
+            'node_ids': sorted(topo['nodes'])}
+    if not host['housekeeping']:
         raise PlanError("every online CPU (%s) is isolated: no CPU is left for IRQs and RPS"
-                        % format_list(online))
-    node_ids = sorted(nodes)
-    reasons = []
-    if topo['offline']:
-        reasons.append("CPUs %s are offline: they are left out of every set, and masks keep the "
-                       "width of the %d possible CPUs." % (format_list(topo['offline']), possible))
-    if topo['isolated']:
-        reasons.append("CPUs %s are isolated: they get no IRQs, no RPS work and no benchmark "
-                       "workers (the kernel drops isolated CPUs from rps_cpus)."
-                       % format_list(topo['isolated']))
+                        % format_list(host['online']))
+    n_house = _popcount(host['housekeeping'])
+    host['queue_per_cpu'] = card['rx'] >= n_house and n_house > 1 and irq_cpus is None
 
-    n_house = _popcount(housekeeping)
-    queue_per_cpu = card['rx'] >= n_house and n_house > 1 and irq_cpus is None
+    reasons = _cpu_notes(topo, possible)
+    irq_list, irq_affinity, why = _irq_step(host, irq_cpus, irq_cpus_per_node, nic_local)
+    reasons += why
+    rps_bits, rps_on, why = _rps_step(host, irq_list, rps, rps_scope, rps_min_cpus)
+    reasons += why
+    entries, rps_flow_cnt, why = _rfs_step(card, rps_on, connections)
+    reasons += why
+    xps_bits, why = _xps_step(host, irq_list)
+    reasons += why
+    workers, why = _worker_step(host)
+    reasons += why
 
-    # --- IRQ CPUs -------------------------------------------------------
-    if irq_cpus is not None:
-        chosen_bits = _bits(irq_cpus, 'irq_cpus')
-        bad = chosen_bits & ~online
-        if bad or not chosen_bits:
-            raise PlanError("irq_cpus %r: %s; online CPUs are %s" % (
-                irq_cpus, 'CPUs %s are not online' % format_list(bad) if bad else 'no CPU given',
-                format_list(online)))
-        irq_list = bits_to_list(chosen_bits)
-        reasons.append("IRQ CPUs set explicitly: %s." % format_list(chosen_bits))
-    elif queue_per_cpu:
-        irq_list = bits_to_list(housekeeping)
-        reasons.append("%s has %d rx queues for %d CPUs: a queue per CPU already, so queue "
-                       "vector i goes to CPU i and RSS does the spreading." % (name, card['rx'], n_house))
-    elif card['node'] is not None and nic_local and card['node'] in nodes and len(node_ids) > 1:
-        local = nodes[card['node']] & housekeeping
-        irq_list = _first_cpus(local, physical, irq_cpus_per_node * len(node_ids))
-        reasons.append("%s is attached to NUMA node %d: its IRQs go to that node's first CPUs %s, "
-                       "since remote IRQ handling crosses the interconnect for every packet."
-                       % (name, card['node'], format_list(irq_list)))
-    else:
-        per_node = [_first_cpus(nodes[node] & housekeeping, physical, irq_cpus_per_node)
-                    for node in node_ids]
-        irq_list = []
-        for rank in range(irq_cpus_per_node):
-            irq_list += [cpus[rank] for cpus in per_node if len(cpus) > rank]
-        if card['node'] is not None and card['node'] not in nodes:
-            reasons.append("%s reports NUMA node %d, which has no online CPU: IRQs spread over all "
-                           "nodes." % (name, card['node']))
-        reasons.append("IRQs of %s go round-robin to the first CPU of each NUMA node: %s."
-                       % (name, ', '.join(str(cpu) for cpu in irq_list)))
-    irq_bits = _bits(irq_list, 'irq_cpus')
-
-    irq_affinity = {}
-    for index, vector in enumerate(card['vectors']):
-        cpu = irq_list[index % len(irq_list)]
-        for irq in vector:
-            irq_affinity[str(irq)] = str(cpu)
-    if not card['vectors']:
-        reasons.append("%s has no IRQs of its own (a virtual device such as veth): nothing to pin."
-                       % name)
-
-    # --- RPS ------------------------------------------------------------
-    queue_cpu = [irq_list[q % len(irq_list)] for q in range(card['rx'])]
-    available = physical & housekeeping & ~irq_bits
-    rps_sets = []
-    rps_on = rps != 'off'
-    if rps == 'off':
-        reasons.append("RPS is turned off by policy.")
-    elif queue_per_cpu and rps == 'auto':
-        rps_on = False
-        reasons.append("RPS is off: with a hardware queue per CPU it would only add an "
-                       "inter-processor interrupt per packet batch.")
-    if rps_on:
-        for q in range(card['rx']):
-            if rps_scope == 'all':
-                cpus = available
-            else:
-                cpus = available & nodes.get(_node_of(queue_cpu[q], nodes), 0)
-                if not cpus:
-                    cpus = available
-            rps_sets.append(cpus)
-        smallest = min(_popcount(cpus) for cpus in rps_sets)
-        if rps == 'auto' and smallest < rps_min_cpus:
-            rps_on = False
-            rps_sets = []
-            reasons.append("RPS is off: only %d CPU(s) would share a queue's packets (rps_min_cpus "
-                           "is %d); on a 2-vCPU VM, RPS onto the only other CPU cut throughput "
-                           "by a third." % (smallest, rps_min_cpus))
-        elif rps_scope == 'all':
-            reasons.append("RPS (scope all, as the study wrote it): every rx queue -> physical "
-                           "cores %s, all nodes, minus the IRQ CPUs." % format_list(available))
-        else:
-            reasons.append("RPS (scope node, as scaling.rst advises): each rx queue -> the physical "
-                           "cores of its IRQ CPU's node minus the IRQ CPUs, no hyperthread "
-                           "siblings.")
-    fmt = _Formatter(possible)
-    rps_bits = dict(('rx-%d' % q, rps_sets[q] if rps_on else 0) for q in range(card['rx']))
-
-    # --- RFS ------------------------------------------------------------
-    if rps_on and connections > 0:
-        entries = next_power_of_two(connections)
-        if entries > MAX_SOCK_FLOW_ENTRIES:
-            entries = MAX_SOCK_FLOW_ENTRIES
-            reasons.append("RFS table capped at 2^29 entries, the kernel's maximum.")
-        per_queue = next_power_of_two(max(1, entries // card['rx']))
-        reasons.append("RFS: %d connections -> rps_sock_flow_entries %d (next power of two), "
-                       "rps_flow_cnt %d per rx queue (entries / %d queues)."
-                       % (connections, entries, per_queue, card['rx']))
-    else:
-        entries = per_queue = 0
-        if rps_on:
-            reasons.append("RFS is off: no connections planned.")
-        else:
-            reasons.append("RFS is off: it steers through the RPS path, so it follows RPS.")
-    rps_flow_cnt = dict(('rx-%d' % q, per_queue) for q in range(card['rx']))
-
-    # --- XPS ------------------------------------------------------------
-    xps_bits = {}
-    if card['tx'] == 1:
-        reasons.append("%s has a single tx queue: XPS has nothing to choose, so it is not set."
-                       % name)
-    elif queue_per_cpu:
-        for q in range(card['tx']):
-            xps_bits['tx-%d' % q] = 1 << irq_list[q] if q < len(irq_list) else 0
-        reasons.append("XPS: tx queue i <- CPU i, matching the queue-per-CPU IRQ layout.")
-    else:
-        for q in range(card['tx']):
-            xps_bits['tx-%d' % q] = nodes[node_ids[q % len(node_ids)]]
-        reasons.append("XPS: tx queue i <- every CPU (hyperthreads included) of NUMA node "
-                       "i mod %d." % len(node_ids))
-
-    # --- workers --------------------------------------------------------
-    workers = physical & housekeeping
-    reasons.append("nginx workers and the load generator run on the physical cores %s, one "
-                   "worker per core." % format_list(workers))
-
+    name, irq_bits, fmt = card['name'], _bits(irq_list, 'irq_cpus'), _Formatter(possible)
     return {
         'interface': name,
         'possible_cpus': possible,
