@@ -38,8 +38,8 @@ ALL_GLOBS = ['/proc/sys/**', '/sys/class/net/*/queues/rx-*/rps_cpus', '/sys/clas
              '/sys/class/net/*/queues/tx-*/xps_cpus']
 ALL_FILES = ['/etc/tuned/active_profile', '/etc/tuned/profile_mode', '/etc/default/irqbalance',
              '/etc/sysconfig/irqbalance']
-ALL_LISTINGS = ['/etc/sysctl.d', '/etc/systemd/system', '/etc/udev/rules.d', '/usr/local/sbin', '/etc/tuned',
-                '/etc/lowlat-k8snet', '/var/lib/lowlat-k8snet', '/etc/cni/net.d', '/var/run/netns']
+ALL_LISTINGS = ['/etc/sysctl.d', '/etc/systemd/system', '/etc/udev/rules.d', '/usr/local/sbin', '/usr/local/lib',
+                '/etc/tuned', '/etc/lowlat-k8snet', '/var/lib/lowlat-k8snet', '/etc/cni/net.d', '/var/run/netns']
 ALL_COMMANDS = [['nft', 'list', 'ruleset'], ['systemctl', 'is-active', 'tuned', 'irqbalance']]
 
 

@@ -60,6 +60,31 @@ def parse_interrupts(text):
     return irqs
 
 
+def irqs_by_name(interrupts):
+    """parse_interrupts' entries -> {name: [IRQ numbers]}, the name being what irq_affinity
+    records: the handler names joined by ',' (a shared line is "acpi,i801_smbus")."""
+    by_name = {}
+    for entry in interrupts:
+        by_name.setdefault(','.join(entry['actions']), []).append(entry['irq'])
+    return by_name
+
+
+def find_irq(by_name, name, recorded):
+    """The IRQ recorded as (name, number), today (restore, and the boot-time replay).
+
+    IRQ numbers can change across reboots, so an IRQ recorded with a name is found by it. When
+    several IRQs carry that name (two "ACPI:Ged" lines), the recorded number is kept if it is one
+    of them; when none does, or it is ambiguous, None (the old number may be another device's
+    now). Only an IRQ recorded without a name is taken by its number.
+    """
+    if not name:
+        return recorded
+    candidates = by_name.get(name, [])
+    if len(candidates) == 1:
+        return candidates[0]
+    return recorded if recorded in candidates else None
+
+
 def _queue_patterns(interface, devices):
     """Action-name patterns of queue IRQs, most specific first; group 1 is the queue index."""
     patterns = []

@@ -83,7 +83,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
-from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
+from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import find_irq, irqs_by_name, parse_interrupts
 from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PERSIST_DIR, RECORD_FILE
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, dump, read_text
 from ansible_collections.lowlat.k8snet.plugins.module_utils.values import normalise
@@ -101,18 +101,6 @@ def owner(item):
     if target.startswith('/sys/class/net/') or target == '/proc/sys/net/core/rps_sock_flow_entries':
         return 'queue_steering'
     return 'sysctl'
-
-
-def irq_now(by_name, name, recorded):
-    """The IRQ recorded as (name, number) today: found by its name (numbers change across
-    reboots); the recorded number when several IRQs carry the name and it is one of them; None
-    when it cannot be told. An IRQ recorded without a name is taken by its number."""
-    if not name:
-        return recorded
-    candidates = by_name.get(name, [])
-    if len(candidates) == 1:
-        return candidates[0]
-    return recorded if recorded in candidates else None
 
 
 def main():
@@ -149,9 +137,7 @@ def main():
     kept = dict((key, item) for key, item in entries.items() if wanted and owner(item) not in wanted)
     entries = dict((key, item) for key, item in entries.items() if key not in kept)
 
-    by_name = {}
-    for entry in parse_interrupts(host.read('proc/interrupts', default='')):
-        by_name.setdefault(','.join(entry['actions']), []).append(entry['irq'])
+    by_name = irqs_by_name(parse_interrupts(host.read('proc/interrupts', default='')))
 
     plan = []
     skipped = {}
@@ -159,7 +145,7 @@ def main():
         item = entries[key]
         if item.get('kind') == 'irq':
             target = item.get('target') or {}
-            irq = irq_now(by_name, target.get('name'), target.get('irq'))
+            irq = find_irq(by_name, target.get('name'), target.get('irq'))
             if irq is None:
                 skipped[key] = ('no IRQ, or several, carry the name %s now, and not IRQ %s: not guessed'
                                 % (target.get('name'), target.get('irq')))

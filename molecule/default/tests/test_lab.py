@@ -15,12 +15,12 @@ import steering
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import parse_mask
 from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import steering_plan
 from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import parse_lscpu
-from conftest import ORIGINALS, host_vars, load_yaml
+from conftest import ORIGINALS, REPO, host_vars, load_yaml
 
 SYSCTLS = load_yaml('roles', 'sysctl', 'defaults', 'main.yml')['sysctl_settings']
 OUR_FILES = ['/etc/sysctl.d/90-lowlat-k8snet.conf', '/etc/lowlat-k8snet', '/var/lib/lowlat-k8snet',
              '/etc/systemd/system/lowlat-k8snet-apply.service', '/etc/udev/rules.d/90-lowlat-k8snet.rules',
-             '/usr/local/sbin/lowlat-k8snet-apply', '/etc/tuned/lowlat-network-latency']
+             '/usr/local/sbin/lowlat-k8snet-apply', '/usr/local/lib/lowlat-k8snet', '/etc/tuned/lowlat-network-latency']
 
 
 def name_of(host):
@@ -144,8 +144,11 @@ def test_tuned_profile(host):
 def test_persistence_pieces(host):
     assert host.service('lowlat-k8snet-apply').is_enabled
     # both pass the directory the roles persisted to (the lab keeps the default)
-    assert 'lowlat-k8snet-apply --dir /etc/lowlat-k8snet/persist --notrack /etc/lowlat-k8snet/notrack.nft' in \
-        host.file('/etc/systemd/system/lowlat-k8snet-apply.service').content_string
+    assert 'lowlat-k8snet-apply --dir /etc/lowlat-k8snet/persist --notrack /etc/lowlat-k8snet/notrack.nft ' \
+        '--lib /usr/local/lib/lowlat-k8snet' in host.file('/etc/systemd/system/lowlat-k8snet-apply.service').content_string
+    # the script finds IRQs with the collection's own parser: the same file as the checkout's
+    with open(os.path.join(REPO, 'plugins', 'module_utils', 'nic.py')) as handle:
+        assert host.file('/usr/local/lib/lowlat-k8snet/nic.py').content_string == handle.read()
     assert 'lowlat-k8snet-apply --dir /etc/lowlat-k8snet/persist --interface $name' in \
         host.file('/etc/udev/rules.d/90-lowlat-k8snet.rules').content_string
     persisted = json.loads(host.file('/etc/lowlat-k8snet/persist/packet_steering-eth0.json').content_string)

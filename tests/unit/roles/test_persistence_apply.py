@@ -14,11 +14,14 @@ import re
 
 import pytest
 
+from ansible_collections.lowlat.k8snet.plugins.module_utils import nic
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
 from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
                       'roles', 'persistence', 'files', 'lowlat-k8snet-apply')
+# what the persistence role installs in persistence_lib_dir: the collection's nic.py
+LIB = os.path.dirname(os.path.abspath(nic.__file__))
 LOADER = importlib.machinery.SourceFileLoader('lowlat_k8snet_apply', SCRIPT)
 SPEC = importlib.util.spec_from_loader(LOADER.name, LOADER)
 apply_script = importlib.util.module_from_spec(SPEC)
@@ -38,35 +41,39 @@ def test_every_irq_is_found_by_the_name_irq_affinity_records(capture):
     """irq_affinity records an IRQ under ','.join(actions) of the module's parser, with its number;
     at boot the script must find that same IRQ by that name, whatever the driver's naming."""
     text = fixture(capture)
-    numbers = apply_script.irq_numbers(text)
+    numbers = nic.irqs_by_name(parse_interrupts(text))
     entries = parse_interrupts(text)
     assert entries
     for entry in entries:
         name = ','.join(entry['actions'])
         assert entry['irq'] in numbers.get(name, []), (capture, name)
-        assert apply_script.find_irq(numbers, name, entry['irq']) == entry['irq'], (capture, name)
+        assert nic.find_irq(numbers, name, entry['irq']) == entry['irq'], (capture, name)
 
 
 def test_a_name_several_irqs_carry_is_not_guessed():
-    numbers = apply_script.irq_numbers(fixture('vm2_interrupts.txt'))
+    numbers = nic.irqs_by_name(parse_interrupts(fixture('vm2_interrupts.txt')))
     assert numbers['ACPI:Ged'] == [24, 25]
-    assert apply_script.find_irq(numbers, 'ACPI:Ged', 25) == 25
+    assert nic.find_irq(numbers, 'ACPI:Ged', 25) == 25
     # recorded as 26, but 26 is ttyS0 now: neither ACPI:Ged line is the one that was pinned
-    assert apply_script.find_irq(numbers, 'ACPI:Ged', 26) is None
+    assert nic.find_irq(numbers, 'ACPI:Ged', 26) is None
     # moved: the only virtio2-input.0 is found at its new number
-    assert apply_script.find_irq(numbers, 'virtio2-input.0', 61) == 38
-    assert apply_script.find_irq(numbers, 'gone-TxRx-0', 38) is None
-    assert apply_script.find_irq(numbers, '', 41) == 41
+    assert nic.find_irq(numbers, 'virtio2-input.0', 61) == 38
+    assert nic.find_irq(numbers, 'gone-TxRx-0', 38) is None
+    assert nic.find_irq(numbers, '', 41) == 41
+
+
+def by_name(text):
+    return nic.irqs_by_name(parse_interrupts(text))
 
 
 def test_names_of_real_drivers_and_shared_lines():
-    assert apply_script.irq_numbers(fixture('vm2_interrupts.txt'))['virtio2-input.0'] == \
+    assert by_name(fixture('vm2_interrupts.txt'))['virtio2-input.0'] == \
         [grep_irq(fixture('vm2_interrupts.txt'), 'virtio2-input.0')]
     mlx5 = fixture('mlx5_interrupts.txt')
-    assert apply_script.irq_numbers(mlx5)['mlx5_comp2@pci:0000:3b:00.0'] == [grep_irq(mlx5, 'mlx5_comp2@pci:0000:3b:00.0')]
+    assert by_name(mlx5)['mlx5_comp2@pci:0000:3b:00.0'] == [grep_irq(mlx5, 'mlx5_comp2@pci:0000:3b:00.0')]
     # a shared line: "acpi, i801_smbus" is recorded as "acpi,i801_smbus"
-    assert apply_script.irq_numbers(fixture('ice_interrupts.txt'))['acpi,i801_smbus'] == [9]
-    assert apply_script.irq_numbers('') == {}
+    assert by_name(fixture('ice_interrupts.txt'))['acpi,i801_smbus'] == [9]
+    assert by_name('') == {}
 
 
 def put(root, rel, text):
@@ -109,7 +116,7 @@ def tree(tmp_path):
 
 def run(tree, *extra):
     root, persist = tree
-    return apply_script.main(['--dir', str(persist), '--root', str(root),
+    return apply_script.main(['--dir', str(persist), '--root', str(root), '--lib', LIB,
                               '--notrack', str(root / 'no-notrack.nft')] + list(extra))
 
 
