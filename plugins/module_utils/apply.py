@@ -31,6 +31,34 @@ def write_value(path, value):
         return exc
 
 
+def write_all(changes, record, check_mode):
+    """The write phase every writing module shares: record every original once, then write.
+
+    changes: [{label, path (absolute), value (text to write), before, after, remember: (key, kind,
+    target, original) or None}], all validated already. The originals are saved before the first
+    write, so that a run cut short can still be put back. Every change is attempted; each gets
+    ``error`` (None when written, or the OSError) and ``refused`` (the kernel would not move a
+    managed IRQ). In check mode nothing is recorded or written and every change counts as written.
+    Returns (written, refused, failed): lists of the changes.
+    """
+    if not check_mode and record is not None:
+        for change in changes:
+            if change.get('remember'):
+                record.remember(*change['remember'])
+        record.save()
+    written, refused, failed = [], [], []
+    for change in changes:
+        change['error'] = None if check_mode else write_value(change['path'], change['value'])
+        change['refused'] = change['error'] is not None and refused_by_kernel(change['error'])
+        (written if change['error'] is None else refused if change['refused'] else failed).append(change)
+    return written, refused, failed
+
+
+def diff_rows(changes):
+    """diff_text of changes (write_all's): one row per change, label, before and after."""
+    return diff_text([(change['label'], change['before'], change['after']) for change in changes])
+
+
 def refused_by_kernel(exc):
     """True for the errors a managed IRQ returns (EIO before 6.12, EPERM/EACCES after)."""
     return getattr(exc, 'errno', None) in (errno.EIO, errno.EPERM, errno.EACCES)

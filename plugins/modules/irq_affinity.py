@@ -98,7 +98,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import (
-    diff_text, refused_by_kernel, write_value, writer_argument_spec,
+    diff_rows, write_all, writer_argument_spec,
 )
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, to_bits,
@@ -160,7 +160,6 @@ def main():
         persist_changed = sync_file(module.params['persist'], text, module.check_mode)[0]
 
     results = {}
-    rows = []
     changed_irqs = []
     skipped = {}
     failures = []
@@ -180,24 +179,22 @@ def main():
             continue
         pending.append((irq, bits, before, path, entry))
 
-    if not module.check_mode:
-        for irq, _bits, before, _path, _entry in pending:
-            record.remember('irq:%s' % (names.get(irq) or irq), 'irq',
-                            dict(irq=irq, name=names.get(irq, '')), format_list(before))
-        record.save()
-    for irq, bits, before, path, entry in pending:
-        error = None if module.check_mode else write_value(path, format_list(bits))
-        if error is None:
-            entry.update(after=format_list(bits), status='changed')
-            changed_irqs.append(irq)
-            rows.append(('irq %d' % irq, format_list(before), format_list(bits)))
-        elif refused_by_kernel(error):
-            entry.update(status='skipped', reason='managed IRQ: the kernel refused the write (%s)'
-                         % errno.errorcode.get(error.errno, error.errno))
-            skipped[str(irq)] = entry['reason']
-        else:
-            entry.update(status='failed', reason=str(error))
-            failures.append('IRQ %d: %s' % (irq, error))
+    changes = [dict(label='irq %d' % irq, path=path, value=format_list(bits), before=format_list(before),
+                    after=format_list(bits), irq=irq, entry=entry,
+                    remember=('irq:%s' % (names.get(irq) or irq), 'irq', dict(irq=irq, name=names.get(irq, '')),
+                              format_list(before)))
+               for irq, bits, before, path, entry in pending]
+    written, refused, failed = write_all(changes, record, module.check_mode)
+    for change in written:
+        change['entry'].update(after=change['after'], status='changed')
+        changed_irqs.append(change['irq'])
+    for change in refused:
+        change['entry'].update(status='skipped', reason='managed IRQ: the kernel refused the write (%s)'
+                               % errno.errorcode.get(change['error'].errno, change['error'].errno))
+        skipped[str(change['irq'])] = change['entry']['reason']
+    for change in failed:
+        change['entry'].update(status='failed', reason=str(change['error']))
+        failures.append('IRQ %d: %s' % (change['irq'], change['error']))
 
     for irq, _bits in plan:
         entry = results[str(irq)]
@@ -209,7 +206,7 @@ def main():
     result = dict(changed=bool(changed_irqs) or persist_changed, irqs=results,
                   changed_irqs=changed_irqs, refused=skipped, persist_changed=persist_changed)
     if module._diff:
-        result['diff'] = diff_text(rows)
+        result['diff'] = diff_rows(written)
     if failures:
         module.fail_json(msg='could not set the affinity of %s (IRQs %s were set)'
                          % ('; '.join(failures), ', '.join(str(i) for i in changed_irqs) or 'none'),

@@ -129,7 +129,7 @@ rps_sock_flow_entries:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value, writer_argument_spec
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_rows, write_all, writer_argument_spec
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, format_mask, next_power_of_two, parse_mask, to_bits,
 )
@@ -299,29 +299,26 @@ def main():
                                writes=[dict(path='/' + rel, value=value) for rel, value in plan.desired])
         persist_changed, persist_before = sync_file(module.params['persist'], text, module.check_mode)
 
-    written = []
-    if not module.check_mode:
-        for change in plan.changes:
-            record.remember('/' + change['rel'], 'path', '/' + change['rel'], change['raw'])
-        record.save()
-        for change in plan.changes:
-            error = write_value(host.path(change['rel']), change['value'])
-            if error is not None:
-                module.fail_json(msg="writing %s to /%s failed: %s (already written: %s)"
-                                 % (change['value'], change['rel'], error, ', '.join(written) or 'nothing'),
-                                 queues=plan.report)
-            written.append(change['label'])
+    changes = [dict(change, path=host.path(change['rel']),
+                    remember=('/' + change['rel'], 'path', '/' + change['rel'], change['raw']))
+               for change in plan.changes]
+    written, refused, failed = write_all(changes, record, module.check_mode)
+    if refused or failed:
+        module.fail_json(msg="writing %s failed (written: %s)"
+                         % ('; '.join('%s to /%s: %s' % (c['value'], c['rel'], c['error']) for c in refused + failed),
+                            ', '.join(c['label'] for c in written) or 'nothing'),
+                         queues=plan.report)
     result = dict(changed=bool(plan.changes) or persist_changed, interface=plan.interface,
                   possible_cpus=plan.possible, queues=plan.report, notes=plan.notes,
                   persist_changed=persist_changed)
     if sock is not None:
         result['rps_sock_flow_entries'] = sock
     if module._diff:
-        rows = [(c['label'], c['before'], c['after']) for c in plan.changes]
+        rows = list(written)
         if persist_changed:
-            rows.append((module.params['persist'], 'absent' if persist_before is None else 'older content',
-                         'updated'))
-        result['diff'] = diff_text(rows)
+            rows.append(dict(label=module.params['persist'], after='updated',
+                             before='absent' if persist_before is None else 'older content'))
+        result['diff'] = diff_rows(rows)
     module.exit_json(**result)
 
 

@@ -81,7 +81,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_rows, write_all
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import find_irq, irqs_by_name, parse_interrupts
 from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PERSIST_DIR, RECORD_FILE
@@ -160,14 +160,11 @@ def main():
         if not same(current, item.get('value')):
             plan.append((key, rel, current, item.get('value')))
 
-    restored = {}
-    failures = []
-    for key, rel, current, value in plan:
-        error = None if module.check_mode else write_value(host.path(rel), str(value))
-        if error is None:
-            restored['/' + rel] = {'before': current, 'after': value}
-        else:
-            failures.append('/%s: %s' % (rel, error))
+    written, refused, failed = write_all(
+        [dict(label='/' + rel, path=host.path(rel), value=str(value), before=current, after=value)
+         for _key, rel, current, value in plan], None, module.check_mode)
+    restored = dict((c['label'], {'before': c['before'], 'after': c['after']}) for c in written)
+    failures = ['%s: %s' % (c['label'], c['error']) for c in refused + failed]
     drop = not module.params['keep_record'] and (bool(entries) or not wanted)
     if not module.check_mode and not failures and drop:
         try:
@@ -181,7 +178,7 @@ def main():
     result = dict(changed=bool(plan) or drop,
                   restored=restored, not_restored=skipped)
     if module._diff:
-        result['diff'] = diff_text([(path, item['before'], item['after']) for path, item in restored.items()])
+        result['diff'] = diff_rows(written)
     if failures:
         module.fail_json(msg='could not restore: %s' % '; '.join(failures), **result)
     module.exit_json(**result)

@@ -103,7 +103,7 @@ import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_text, write_value, writer_argument_spec
+from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_rows, write_all, writer_argument_spec
 from ansible_collections.lowlat.k8snet.plugins.module_utils.values import normalise, sysctl_value
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import (
@@ -221,22 +221,16 @@ def main():
         persist_changed = sync_file(params['persist'], persist_payload('lowlat.k8snet.sysctl', writes=debugfs),
                                     module.check_mode)[0]
 
-    failures = []
-    if not module.check_mode:
-        for name, rel, before, _after in changes:
-            if rel.startswith('proc/sys/') or rel in DEBUGFS.values():
-                record.remember('/' + rel, 'path', '/' + rel, before)
-        record.save()
-    for name, rel, before, after in changes:
-        error = None if module.check_mode else write_value(host.path(rel), after)
-        if error is None:
-            applied[name] = {'before': normalise(before), 'after': after}
-        else:
-            failures.append('%s: %s' % (name, error))
+    written, refused, failed = write_all(
+        [dict(label=name, path=host.path(rel), value=after, before=normalise(before), after=after,
+              remember=('/' + rel, 'path', '/' + rel, before)) for name, rel, before, after in changes],
+        record, module.check_mode)
+    applied.update((c['label'], {'before': c['before'], 'after': c['after']}) for c in written)
+    failures = ['%s: %s' % (c['label'], c['error']) for c in refused + failed]
     result = dict(changed=bool(changes) or file_changed or persist_changed, applied=applied,
                   not_applied=skipped, file_changed=file_changed, file=params['file'])
     if module._diff:
-        result['diff'] = [diff_text([(n, v['before'], v['after']) for n, v in applied.items()]),
+        result['diff'] = [diff_rows(written),
                           {'before_header': params['file'], 'after_header': params['file'],
                            'before': file_before or '', 'after': content if (lines or missing) else ''}]
     if failures:
