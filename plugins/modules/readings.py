@@ -19,7 +19,7 @@ description:
     point; the report computes CPU busy and softirq shares, interrupts per CPU and CPU pressure from
     the two readings.
   - With O(quiet), CPU pressure is first read twice, O(quiet) seconds apart, with nothing of the
-    benchmark running: pressure in that window comes from outside the benchmark.
+    benchmark running; pressure in that window comes from outside the benchmark.
   - Reads only; never changes anything.
 author:
   - lowlat.k8snet maintainers (@lowlat)
