@@ -20,8 +20,13 @@ description:
   - Managed IRQs (kernel-assigned affinity) refuse writes, with EIO before kernel 6.12 and EPERM
     (files made read-only) from 6.12. They are reported as skipped with the reason, and fail the
     task only with O(strict=true).
-  - irqbalance rewrites affinities every 10 seconds; ban these IRQs from it (the irq_affinity role
-    does) or it will undo this.
+  - irqbalance rewrites affinities every 10 seconds. With O(irqbalance=ban) the IRQs given and the
+    CPUs they are pinned to are banned in irqbalance's environment file (C(/etc/default/irqbalance)
+    or C(/etc/sysconfig/irqbalance)) in a marked block, and a running irqbalance is restarted to
+    read it (a stopped one stays stopped); O(irqbalance=stop) stops and disables it;
+    O(irqbalance=unban) takes our block out again.
+  - After writing, every IRQ is read again and those that moved away from the plan are returned in
+    RV(drift) (irqbalance running without a ban, or another tool).
 author:
   - lowlat.k8snet maintainers (@lowlat)
 options:
@@ -42,6 +47,13 @@ options:
         runs never overwrite a kept value). The reset playbook restores from it.
       - Not written in check mode.
     type: path
+  irqbalance:
+    description:
+      - What to do about irqbalance (see the description). Nothing is done when its environment
+        file does not exist (irqbalance not installed); systemd is left alone unless O(root) is C(/).
+    type: str
+    choices: [ban, stop, ignore, unban]
+    default: ignore
   persist:
     description:
       - JSON file listing every IRQ given, by its action name in C(/proc/interrupts) (IRQ numbers
@@ -86,6 +98,17 @@ persist_changed:
   returned: always
   type: bool
   sample: false
+drift:
+  description: IRQs read back, after the writes and any irqbalance restart, away from the plan.
+  returned: always
+  type: list
+  elements: int
+  sample: []
+irqbalance:
+  description: The environment file found (or null), and whether it, or irqbalance's service, changed.
+  returned: always
+  type: dict
+  sample: {config: /etc/default/irqbalance, changed: true}
 refused:
   description: IRQs the kernel refused to change, with the reason.
   returned: always
@@ -105,7 +128,10 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
 )
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
-from ansible_collections.lowlat.k8snet.plugins.module_utils.record import Record, persist_payload, sync_file
+from ansible_collections.lowlat.k8snet.plugins.module_utils import irqbalance
+from ansible_collections.lowlat.k8snet.plugins.module_utils.record import (
+    Record, atomic_write, persist_payload, read_text, sync_file,
+)
 
 
 def validate(host, irqs):
@@ -135,11 +161,46 @@ def validate(host, irqs):
     return plan
 
 
+def irqbalance_step(module, host, plan):
+    """Ban, unban or stop irqbalance as asked; {config, changed}."""
+    want = module.params['irqbalance']
+    config = next((rel for rel in irqbalance.CONFIGS if host.exists(rel)), None)
+    out = {'config': '/' + config if config else None, 'changed': False}
+    if config is None or want == 'ignore' or (want == 'ban' and not plan):
+        return out
+    systemd = module.params['root'] == '/'
+    if want == 'stop':
+        if systemd:
+            active = module.run_command(['systemctl', 'is-active', 'irqbalance.service'])[0] == 0
+            enabled = module.run_command(['systemctl', 'is-enabled', 'irqbalance.service'])[0] == 0
+            out['changed'] = active or enabled
+            if out['changed'] and not module.check_mode:
+                module.run_command(['systemctl', 'disable', '--now', 'irqbalance.service'], check_rc=True)
+        return out
+    path = host.path(config)
+    text = read_text(path) or ''
+    if want == 'ban':
+        cpus = 0
+        for _irq, bits in plan:
+            cpus |= bits
+        new = irqbalance.with_block(text, irqbalance.ban_block(format_list(cpus), [irq for irq, _bits in plan]))
+    else:
+        new = irqbalance.without_block(text)
+    out['changed'] = new != text
+    if out['changed'] and not module.check_mode:
+        atomic_write(path, new, os.stat(path).st_mode & 0o7777)
+        if systemd:
+            # a running irqbalance reads its new ban; a stopped one stays stopped
+            module.run_command(['systemctl', 'try-restart', 'irqbalance.service'], check_rc=True)
+    return out
+
+
 def main():
     module = AnsibleModule(
         argument_spec=writer_argument_spec(
             irqs=dict(type='dict', required=True),
             strict=dict(type='bool', default=False),
+            irqbalance=dict(type='str', choices=['ban', 'stop', 'ignore', 'unban'], default='ignore'),
         ),
         supports_check_mode=True,
     )
@@ -203,8 +264,16 @@ def main():
             entry['after'] = format_list(to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq,
                                                            default=''), 'IRQ affinity'))
 
-    result = dict(changed=bool(changed_irqs) or persist_changed, irqs=results,
-                  changed_irqs=changed_irqs, refused=skipped, persist_changed=persist_changed)
+    balance = irqbalance_step(module, host, plan)
+    drift = []
+    if not module.check_mode:
+        for irq, bits in plan:
+            if results[str(irq)]['status'] in ('changed', 'unchanged') and \
+                    to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq, default=''), 'IRQ affinity') != bits:
+                drift.append(irq)
+    result = dict(changed=bool(changed_irqs) or persist_changed or balance['changed'], irqs=results,
+                  changed_irqs=changed_irqs, refused=skipped, persist_changed=persist_changed,
+                  irqbalance=balance, drift=drift)
     if module._diff:
         result['diff'] = diff_rows(written)
     if failures:

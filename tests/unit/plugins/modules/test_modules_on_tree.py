@@ -229,3 +229,50 @@ def test_irq_affinity_never_overwrites_a_recorded_original(host, capsys):
     back = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host)}, capsys)
     assert sorted(back['restored']) == ['/proc/irq/60/smp_affinity_list', '/proc/irq/61/smp_affinity_list']
     assert get(host, 'proc/irq/60/smp_affinity_list') == '0-35' and get(host, 'proc/irq/61/smp_affinity_list') == '0-35'
+
+
+# Debian 12's /etc/default/irqbalance, shortened, with an option of the user's own
+IRQBALANCE_DEFAULT = ('# irqbalance is a daemon process that distributes interrupts across\n'
+                      '#IRQBALANCE_ONESHOT=\n'
+                      'IRQBALANCE_ARGS="--policyscript=/etc/irqbalance.d/policy"\n')
+
+
+def raw(root, rel):
+    with open(os.path.join(str(root), rel)) as handle:
+        return handle.read()
+
+
+def test_irq_affinity_bans_in_irqbalance_keeps_the_user_s_lines_and_unbans_exactly(host, capsys):
+    put(host, 'etc/default/irqbalance', IRQBALANCE_DEFAULT)
+    args = {'irqs': {'60': '0', '61': '9'}, 'irqbalance': 'ban', 'root': str(host)}
+    check = run(irq_affinity, args, capsys, check=True)
+    assert check['irqbalance'] == {'config': '/etc/default/irqbalance', 'changed': True}
+    assert raw(host, 'etc/default/irqbalance') == IRQBALANCE_DEFAULT
+    out = run(irq_affinity, args, capsys)
+    assert out['changed'] and out['drift'] == []
+    # as blockinfile writes it: the user's lines, then our block between its two markers
+    assert raw(host, 'etc/default/irqbalance') == IRQBALANCE_DEFAULT + (
+        '# BEGIN lowlat.k8snet irq_affinity\n'
+        'IRQBALANCE_BANNED_CPULIST=0,9\n'
+        'IRQBALANCE_ARGS="--banirq=60 --banirq=61"\n'
+        '# END lowlat.k8snet irq_affinity\n')
+    assert run(irq_affinity, args, capsys)['changed'] is False
+    gone = run(irq_affinity, {'irqs': {}, 'irqbalance': 'unban', 'root': str(host)}, capsys)
+    assert gone['changed'] and raw(host, 'etc/default/irqbalance') == IRQBALANCE_DEFAULT
+    assert run(irq_affinity, {'irqs': {}, 'irqbalance': 'unban', 'root': str(host)}, capsys)['changed'] is False
+
+
+def test_irq_affinity_reports_drift_and_leaves_irqbalance_alone_without_its_config(host, capsys, monkeypatch):
+    written = {}
+    real = irq_affinity.write_all
+
+    def and_then_moved(changes, record, check_mode):
+        result = real(changes, record, check_mode)
+        # another writer (irqbalance without a ban) moves IRQ 61 right after our write
+        put(host, 'proc/irq/61/smp_affinity_list', '0-35\n')
+        written['done'] = True
+        return result
+    monkeypatch.setattr(irq_affinity, 'write_all', and_then_moved)
+    out = run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'irqbalance': 'ban', 'root': str(host)}, capsys)
+    assert written and out['drift'] == [61], out
+    assert out['irqbalance'] == {'config': None, 'changed': False}
