@@ -9,8 +9,8 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 ---
-module: persistence
-short_description: Install or remove the boot-time replay in one call (directories, files, unit)
+module: files
+short_description: Directories, files with their content and mode, and a systemd unit, in one call
 version_added: 0.1.0
 description:
   - V(state=present) makes every directory in O(dirs) with its mode, writes every file in O(files)
@@ -19,6 +19,8 @@ description:
     what would otherwise be a task per file.
   - V(state=absent) disables O(unit), removes every file, directory (with what is in it) and path
     given, and reloads systemd when a unit file went.
+  - The persistence role installs the boot-time replay with it (script, library, unit, udev rule),
+    the tuned role its profile.
   - Idempotent; check mode reports what would change and changes nothing; the diff names each path
     with its state before and after.
 author:
@@ -62,7 +64,7 @@ attributes:
 
 EXAMPLES = r'''
 - name: The replay script, its unit and the unit enabled
-  lowlat.k8snet.persistence:
+  lowlat.k8snet.files:
     dirs: [{path: /etc/lowlat-k8snet/persist, mode: "0755"}]
     files:
       - path: /usr/local/sbin/lowlat-k8snet-apply

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The persistence module on a directory tree (the lab and the qemu guests run it on real hosts,
+"""The files module on a directory tree (the lab and the qemu guests run it on real hosts,
 with systemd): check mode writes nothing, one run makes every piece, a rerun changes nothing, a
 changed mode or content is put right, absent removes every piece, bad input changes nothing."""
 from __future__ import absolute_import, division, print_function
@@ -14,13 +14,13 @@ import stat
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.lowlat.k8snet.plugins.modules import persistence
+from ansible_collections.lowlat.k8snet.plugins.modules import files
 
 
 def run(args, capsys, check=False):
     with patch_module_args(dict(args, _ansible_check_mode=check, _ansible_diff=True)):
         with pytest.raises(SystemExit):
-            persistence.main()
+            files.main()
     return json.loads(capsys.readouterr().out)
 
 
