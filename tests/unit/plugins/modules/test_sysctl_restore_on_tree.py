@@ -146,8 +146,8 @@ def test_restore_of_one_module_leaves_the_others_originals_in_the_record(tree, c
     with open(record) as handle:
         data = json.load(handle)
     # what queue_steering and irq_affinity record (their modules write these entries)
-    others = {'/sys/class/net/eth0/queues/rx-0/rps_cpus': {'kind': 'path', 'value': '0',
-                                                          'target': '/sys/class/net/eth0/queues/rx-0/rps_cpus'},
+    rps = '/sys/class/net/eth0/queues/rx-0/rps_cpus'
+    others = {rps: {'kind': 'path', 'value': '0', 'target': rps},
               'irq:eth0-rx-0': {'kind': 'irq', 'value': '0-1', 'target': {'name': 'eth0-rx-0', 'irq': 40}}}
     data['entries'].update(others)
     with open(record, 'w') as handle:
