@@ -17,8 +17,8 @@ description:
     whose content or mode differs, removes every path in O(remove), and enables O(unit) (with a
     C(systemctl daemon-reload) first when a file under C(/etc/systemd) changed). One module run for
     what would otherwise be a task per file.
-  - V(state=absent) disables O(unit), removes every file, directory (with what is in it) and path
-    given, and reloads systemd when a unit file went.
+  - V(state=absent) stops and disables O(unit), removes every file, directory (with what is in it)
+    and path given, and reloads systemd when a unit file went.
   - The persistence role installs the boot-time replay with it (script, library, unit, udev rule),
     the tuned role its profile.
   - Idempotent; check mode reports what would change and changes nothing; the diff names each path
@@ -47,7 +47,7 @@ options:
     elements: path
     default: []
   unit:
-    description: The systemd unit to enable (present) or disable (absent); none when omitted.
+    description: The systemd unit to enable (present), or to stop and disable (absent); none when omitted.
     type: str
   root:
     description: Where the paths are (tests); systemd is left alone unless this is C(/).
@@ -171,16 +171,20 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     systemd = params['unit'] and params['root'] == '/'
-    enabled = None
+    enabled = active = None
     if systemd:
         rc, out, _err = module.run_command(['systemctl', 'is-enabled', params['unit']])
         enabled = rc == 0 and out.strip() == 'enabled'
-    unit_changed = bool(systemd) and enabled != (params['state'] == 'present')
+        active = module.run_command(['systemctl', 'is-active', params['unit']])[0] == 0
+    absent = params['state'] == 'absent'
+    unit_changed = bool(systemd) and (enabled != (not absent) or bool(absent and active))
     reload_needed = systemd and any(given.startswith('/etc/systemd/') for given, _path, _action in steps)
 
     before = ''.join('%s: %s\n' % (given, describe(path)) for given, path, _action in steps)
     if not module.check_mode:
-        if unit_changed and params['state'] == 'absent':
+        if absent and active:
+            module.run_command(['systemctl', 'stop', params['unit']], check_rc=True)
+        if absent and enabled:
             module.run_command(['systemctl', 'disable', params['unit']], check_rc=True)
         for _given, path, action in steps:
             try:
@@ -195,8 +199,9 @@ def main():
                                   ('directory' if action[0] == 'dir' else '%d bytes' % len(action[2].encode('utf-8')))
                                   + ', mode %04o' % action[1]) for given, _path, action in steps)
     if unit_changed:
-        before += 'unit %s: %s\n' % (params['unit'], 'enabled' if enabled else 'not enabled')
-        after += 'unit %s: %s\n' % (params['unit'], 'enabled' if params['state'] == 'present' else 'not enabled')
+        before += 'unit %s: %s, %s\n' % (params['unit'], 'enabled' if enabled else 'not enabled',
+                                          'active' if active else 'inactive')
+        after += 'unit %s: %s\n' % (params['unit'], 'not enabled, inactive' if absent else 'enabled')
     module.exit_json(changed=bool(steps) or unit_changed, changed_paths=[s[0] for s in steps],
                      unit_changed=unit_changed, diff={'before': before, 'after': after})
 
