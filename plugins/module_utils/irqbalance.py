@@ -26,25 +26,31 @@ def ban_block(cpus, irqs):
 
 
 def _split(text):
-    """(lines before, our lines or None, lines after) of the file's text."""
-    lines = (text or '').splitlines()
-    if BEGIN in lines and END in lines[lines.index(BEGIN):]:
-        start = lines.index(BEGIN)
-        end = lines.index(END, start)
-        return lines[:start], lines[start + 1:end], lines[end + 1:]
-    return lines, None, []
+    """(parts before, our parts or None, parts after) of the file split at its newlines, each part
+    as it is (a CR before a newline stays with its line)."""
+    parts = (text or '').split('\n')
+    keys = [part.rstrip('\r') for part in parts]
+    if BEGIN in keys and END in keys[keys.index(BEGIN):]:
+        start = keys.index(BEGIN)
+        end = keys.index(END, start)
+        return parts[:start], parts[start + 1:end], parts[end + 1:]
+    return parts, None, []
 
 
 def with_block(text, block):
-    """The file's text with our block (replaced where it is, else appended)."""
-    before, _ours, after = _split(text)
-    return '\n'.join(before + [BEGIN] + block + [END] + after) + '\n'
+    """The file's text with our block (replaced where it is, else appended after the last line)."""
+    before, ours, after = _split(text)
+    if ours is None:
+        if before and before[-1] == '':
+            before = before[:-1]
+        after = ['']
+    return '\n'.join(before + [BEGIN] + block + [END] + after)
 
 
 def without_block(text):
-    """The file's text without our block; unchanged when it has none."""
+    """The file's text without our block; byte for byte what it was before the block was added
+    (a file that did not end with a newline keeps the one added before the block)."""
     before, ours, after = _split(text)
     if ours is None:
         return text
-    lines = before + after
-    return '\n'.join(lines) + '\n' if lines else ''
+    return '\n'.join(before + after)

@@ -58,7 +58,7 @@ def _cluster_ipam(spec):
 
 
 def _peer_routes(spec, dev):
-    return [{'dst': peer['subnet'], 'gateway': peer['address'], 'dev': dev, 'onlink': False}
+    return [{'dst': _network(peer['subnet']), 'gateway': peer['address'], 'dev': dev, 'onlink': False}
             for peer in spec.get('peers') or []]
 
 
@@ -98,7 +98,8 @@ def wanted(spec, node_mtu, lease=None):
                              'address': str(ipaddress.ip_network(subnet).network_address)}
             for peer in spec.get('peers') or []:
                 vtep = str(ipaddress.ip_network(peer['subnet']).network_address)
-                want['routes'].append({'dst': peer['subnet'], 'gateway': vtep, 'dev': VXLAN_DEVICE, 'onlink': True})
+                want['routes'].append({'dst': _network(peer['subnet']), 'gateway': vtep, 'dev': VXLAN_DEVICE,
+                                       'onlink': True})
                 want['neigh'].append({'dst': vtep, 'lladdr': vtep_mac(peer['address'])})
                 want['fdb'].append({'mac': vtep_mac(peer['address']), 'dst': peer['address']})
         want['cni'] = _bridge_cni(spec.get('bridge', 'cni0'), want['subnet'], want['mtu'])
@@ -130,6 +131,14 @@ def parse_lease(text):
             'mtu': int(values['FLANNEL_MTU'])}
 
 
+def _network(dst):
+    """A route's destination as a network (ip -j prints a /32 without its length)."""
+    try:
+        return str(ipaddress.ip_network(dst, strict=False))
+    except (TypeError, ValueError):
+        return dst
+
+
 def parse_state(link=None, addrs=None, routes=None, neigh=None, fdb=None):
     """Kernel state from the parsed JSON of ``ip -j -d link show dev flannel.1`` (None when it does
     not exist), ``ip -j -4 addr show dev flannel.1``, ``ip -j -4 route show table main proto P``,
@@ -145,7 +154,7 @@ def parse_state(link=None, addrs=None, routes=None, neigh=None, fdb=None):
                                if a.get('family') == 'inet']}
     return {
         'vxlan': vxlan,
-        'routes': [{'dst': r.get('dst'), 'gateway': r.get('gateway'), 'dev': r.get('dev'),
+        'routes': [{'dst': _network(r.get('dst')), 'gateway': r.get('gateway'), 'dev': r.get('dev'),
                     'onlink': 'onlink' in (r.get('flags') or [])} for r in routes or []],
         'neigh': [{'dst': n.get('dst'), 'lladdr': n.get('lladdr')} for n in neigh or []
                   if 'PERMANENT' in (n.get('state') or [])],
@@ -172,6 +181,10 @@ def changes(want, have, proto):
             all(cur.get(key) == vx[key] for key in ('id', 'local', 'link', 'port', 'mac'))
         if cur is not None and not same:
             out.append({'label': 'link ' + name, 'before': cur, 'after': None, 'argv': ['ip', 'link', 'del', name]})
+        if cur is not None and not same:
+            # deleting the device takes its routes, neighbours and fdb entries with it
+            have_routes = [r for r in have_routes if r['dev'] != name]
+            have_neigh, have_fdb = [], []
         if not same:
             out.append({'label': 'link ' + name, 'before': None,
                         'after': dict((k, vx[k]) for k in ('id', 'local', 'link', 'port', 'mac')),
@@ -218,12 +231,17 @@ def changes(want, have, proto):
     return out
 
 
-def not_adjacent(addresses, route_get):
-    """The peer addresses a route via the peer cannot reach: reached through a gateway, or no route.
+def not_adjacent(addresses, route_get, interface=None):
+    """The peer addresses a route via the peer on ``interface`` cannot reach: reached through a
+    gateway, through another interface, or not at all.
     route_get: address -> the parsed ``ip -j route get`` answer, or None when it failed."""
     bad = []
     for address in addresses:
         answer = route_get.get(address)
-        if not answer or answer[0].get('gateway'):
-            bad.append('%s (%s)' % (address, 'via %s' % answer[0]['gateway'] if answer else 'no route'))
+        if not answer:
+            bad.append('%s (no route)' % address)
+        elif answer[0].get('gateway'):
+            bad.append('%s (via %s)' % (address, answer[0]['gateway']))
+        elif interface and answer[0].get('dev') != interface:
+            bad.append('%s (on %s, not %s)' % (address, answer[0].get('dev'), interface))
     return bad

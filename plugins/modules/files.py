@@ -103,8 +103,8 @@ def mode_of(text, path):
 def describe(path):
     if not os.path.lexists(path):
         return 'absent'
-    stat = os.stat(path)
-    kind = 'directory' if os.path.isdir(path) else '%d bytes' % stat.st_size
+    stat = os.lstat(path)
+    kind = 'directory' if os.path.isdir(path) and not os.path.islink(path) else '%d bytes' % stat.st_size
     return '%s, mode %04o' % (kind, stat.st_mode & 0o7777)
 
 
@@ -127,10 +127,13 @@ def plan(params, rooted):
     else:
         targets = [entry['path'] for entry in params['files']] + params['remove'] + \
             [entry['path'] for entry in params['dirs']]
-    for target in targets:
-        if os.path.lexists(rooted(target)):
-            steps.append((target, rooted(target), ('remove',)))
-    return steps
+    # deepest first, and nothing inside a directory that goes anyway
+    removed = []
+    for target in sorted(set(targets), key=lambda path: (-path.rstrip('/').count('/'), path)):
+        inside = any(target.rstrip('/').startswith(gone.rstrip('/') + '/') for gone in targets if gone != target)
+        if os.path.lexists(rooted(target)) and not inside:
+            removed.append((target, rooted(target), ('remove',)))
+    return steps + removed
 
 
 def run_step(path, action):
@@ -174,7 +177,8 @@ def main():
     enabled = active = None
     if systemd:
         rc, out, _err = module.run_command(['systemctl', 'is-enabled', params['unit']])
-        enabled = rc == 0 and out.strip() == 'enabled'
+        # enabled in any way that starts it (static and alias units cannot be enabled further)
+        enabled = rc == 0 and out.strip() in ('enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated')
         active = module.run_command(['systemctl', 'is-active', params['unit']])[0] == 0
     absent = params['state'] == 'absent'
     unit_changed = bool(systemd) and (enabled != (not absent) or bool(absent and active))
@@ -200,7 +204,7 @@ def main():
                                   + ', mode %04o' % action[1]) for given, _path, action in steps)
     if unit_changed:
         before += 'unit %s: %s, %s\n' % (params['unit'], 'enabled' if enabled else 'not enabled',
-                                          'active' if active else 'inactive')
+                                         'active' if active else 'inactive')
         after += 'unit %s: %s\n' % (params['unit'], 'not enabled, inactive' if absent else 'enabled')
     module.exit_json(changed=bool(steps) or unit_changed, changed_paths=[s[0] for s in steps],
                      unit_changed=unit_changed, diff={'before': before, 'after': after})

@@ -54,6 +54,11 @@ options:
     type: str
     choices: [ban, stop, ignore, unban]
     default: ignore
+  irqbalance_banned_cpus:
+    description:
+      - The CPUs irqbalance must not move any IRQ to (C(IRQBALANCE_BANNED_CPULIST)) with
+        O(irqbalance=ban), as a CPU list; the plan's IRQ CPUs. Default, the CPUs the IRQs are pinned to.
+    type: raw
   persist:
     description:
       - JSON file listing every IRQ given, by its action name in C(/proc/interrupts) (IRQ numbers
@@ -130,7 +135,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
 from ansible_collections.lowlat.k8snet.plugins.module_utils import irqbalance
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import (
-    Record, atomic_write, persist_payload, read_text, sync_file,
+    Record, atomic_write, persist_payload, sync_file,
 )
 
 
@@ -161,7 +166,7 @@ def validate(host, irqs):
     return plan
 
 
-def irqbalance_step(module, host, plan):
+def irqbalance_step(module, host, plan, banned=None):
     """Ban, unban or stop irqbalance as asked; {config, changed}."""
     want = module.params['irqbalance']
     config = next((rel for rel in irqbalance.CONFIGS if host.exists(rel)), None)
@@ -178,11 +183,14 @@ def irqbalance_step(module, host, plan):
                 module.run_command(['systemctl', 'disable', '--now', 'irqbalance.service'], check_rc=True)
         return out
     path = host.path(config)
-    text = read_text(path) or ''
+    with open(path, newline='') as handle:      # as it is: CRs and all
+        text = handle.read()
     if want == 'ban':
-        cpus = 0
-        for _irq, bits in plan:
-            cpus |= bits
+        cpus = banned
+        if cpus is None:
+            cpus = 0
+            for _irq, bits in plan:
+                cpus |= bits
         new = irqbalance.with_block(text, irqbalance.ban_block(format_list(cpus), [irq for irq, _bits in plan]))
     else:
         new = irqbalance.without_block(text)
@@ -201,14 +209,18 @@ def main():
             irqs=dict(type='dict', required=True),
             strict=dict(type='bool', default=False),
             irqbalance=dict(type='str', choices=['ban', 'stop', 'ignore', 'unban'], default='ignore'),
+            irqbalance_banned_cpus=dict(type='raw'),
         ),
         supports_check_mode=True,
     )
     host = Host(module.params['root'])
+    banned = None
     try:
         plan = validate(host, module.params['irqs'])
         record = Record(module.params['record'])
-    except ValueError as exc:
+        if module.params['irqbalance_banned_cpus'] not in (None, ''):
+            banned = to_bits(module.params['irqbalance_banned_cpus'], 'irqbalance_banned_cpus')
+    except (ValueError, CpuSetError) as exc:
         module.fail_json(msg=str(exc))
     names = {}
     for entry in parse_interrupts(host.read('proc/interrupts', default='')):
@@ -264,7 +276,7 @@ def main():
             entry['after'] = format_list(to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq,
                                                            default=''), 'IRQ affinity'))
 
-    balance = irqbalance_step(module, host, plan)
+    balance = irqbalance_step(module, host, plan, banned)
     drift = []
     if not module.check_mode:
         for irq, bits in plan:

@@ -220,7 +220,7 @@ def present(module):
         module.fail_json(msg="cannot plan network mode %s on this node: %s (check address, subnet and peers)"
                          % (p['type'], exc))
     bad = nodenet.not_adjacent(want['adjacent'], dict(
-        (address, run_json(['ip', '-j', 'route', 'get', address])) for address in want['adjacent']))
+        (address, run_json(['ip', '-j', 'route', 'get', address])) for address in want['adjacent']), p['interface'])
     if bad:
         module.fail_json(msg="routes via a peer need the peer on the same link as %s; not so for: %s"
                          % (p['interface'], ', '.join(bad)))

@@ -42,11 +42,26 @@ def test_an_empty_node_gets_device_address_route_neighbour_and_fdb_in_order():
         'bridge fdb replace 0e:6c:0a:59:07:0c dev flannel.1 dst 10.89.7.12']
 
 
-def test_a_device_made_differently_is_made_again():
+def test_a_device_made_differently_is_made_again_with_everything_on_it():
     have = captured_state()
     have['vxlan']['port'] = 4789
-    steps = nodenet.changes(nodenet.wanted(NODE1, 1500), have, 76)
-    assert [s['argv'][:3] for s in steps[:2]] == [['ip', 'link', 'del'], ['ip', 'link', 'add']]
+    commands = [' '.join(s['argv']) for s in nodenet.changes(nodenet.wanted(NODE1, 1500), have, 76)]
+    assert commands[:2] == ['ip link del flannel.1', commands[1]] and commands[1].startswith('ip link add flannel.1')
+    # deleting the device took its route, neighbour and fdb entry: all three are made again; the stale
+    # route on eth0 is still there and still goes
+    assert 'ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink proto 76' in commands
+    assert 'ip neigh replace 10.244.1.0 lladdr 0e:6c:0a:59:07:0c dev flannel.1 nud permanent' in commands
+    assert 'bridge fdb replace 0e:6c:0a:59:07:0c dev flannel.1 dst 10.89.7.12' in commands
+    assert 'ip route del 10.244.2.0/24 proto 76' in commands
+    assert not any(c.startswith(('ip neigh del', 'bridge fdb del')) for c in commands)
+
+
+def test_a_host_route_as_ip_prints_it_is_not_made_again():
+    spec = dict(NODE1, flannel_backend='host-gw',
+                peers=[{'name': 'n3', 'subnet': '10.244.9.7/32', 'address': '10.89.7.13'}])
+    # ip -j prints a /32 destination without its length
+    have = nodenet.parse_state(routes=[{'dst': '10.244.9.7', 'gateway': '10.89.7.13', 'dev': 'eth0', 'flags': []}])
+    assert nodenet.changes(nodenet.wanted(spec, 1500), have, 76) == []
 
 
 def test_a_peer_that_moved_is_replaced_not_deleted():
@@ -92,6 +107,9 @@ def test_route_get_through_a_gateway_is_not_adjacent():
     routed = [dict(onlink[0], gateway='10.89.7.1')]
     assert nodenet.not_adjacent(['10.89.7.12', '192.0.2.1'], {'10.89.7.12': routed, '192.0.2.1': None}) == \
         ['10.89.7.12 (via 10.89.7.1)', '192.0.2.1 (no route)']
+    # on-link, but through another interface than the one the routes name
+    assert nodenet.not_adjacent(['10.89.7.12'], {'10.89.7.12': onlink}, 'eth0') == []
+    assert nodenet.not_adjacent(['10.89.7.12'], {'10.89.7.12': onlink}, 'eth1') == ['10.89.7.12 (on eth0, not eth1)']
 
 
 def test_host_facts_addresses_from_ip_json():

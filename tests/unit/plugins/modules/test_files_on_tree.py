@@ -87,3 +87,17 @@ def test_bad_input_changes_nothing(tmp_path, capsys, change, words):
     out = run(args, capsys)
     assert out['failed'] and words in out['msg'], out
     assert os.listdir(str(tmp_path)) == []
+
+
+def test_absent_with_nested_directories_and_a_dangling_link(tmp_path, capsys):
+    (tmp_path / 'etc/lowlat/state/pods').mkdir(parents=True)
+    (tmp_path / 'etc/lowlat/state/pods/p.json').write_text('{}')
+    os.symlink(str(tmp_path / 'nowhere'), str(tmp_path / 'etc/lowlat/link'))
+    # the state directory under the configuration directory, listed after it
+    args = {'root': str(tmp_path), 'state': 'absent', 'files': [{'path': '/etc/lowlat/link'}],
+            'dirs': [{'path': '/etc/lowlat'}, {'path': '/etc/lowlat/state'}]}
+    dry = run(args, capsys, check=True)
+    assert dry['changed_paths'] == ['/etc/lowlat'] and (tmp_path / 'etc/lowlat/state/pods/p.json').exists()
+    gone = run(args, capsys)
+    assert gone['changed_paths'] == ['/etc/lowlat'] and not (tmp_path / 'etc/lowlat').exists()
+    assert run(args, capsys)['changed'] is False

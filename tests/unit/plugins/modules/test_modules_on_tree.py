@@ -276,3 +276,13 @@ def test_irq_affinity_reports_drift_and_leaves_irqbalance_alone_without_its_conf
     out = run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'irqbalance': 'ban', 'root': str(host)}, capsys)
     assert written and out['drift'] == [61], out
     assert out['irqbalance'] == {'config': None, 'changed': False}
+
+
+def test_irq_affinity_bans_the_plan_s_irq_cpus_when_given(host, capsys):
+    put(host, 'etc/default/irqbalance', IRQBALANCE_DEFAULT)
+    args = {'irqs': {'60': '0', '61': '9'}, 'irqbalance': 'ban', 'irqbalance_banned_cpus': '0,9-12', 'root': str(host)}
+    run(irq_affinity, args, capsys)
+    assert 'IRQBALANCE_BANNED_CPULIST=0,9-12\n' in raw(host, 'etc/default/irqbalance')
+    bad = run(irq_affinity, dict(args, irqs={'60': '5'}, irqbalance_banned_cpus='zero'), capsys)
+    assert bad['failed'] and 'irqbalance_banned_cpus' in bad['msg']
+    assert get(host, 'proc/irq/60/smp_affinity_list') == '0'
