@@ -80,7 +80,8 @@ class Host(object):
         possible_bits = to_bits(possible, 'possible CPUs')
         return {
             'online': to_bits(online, 'online CPUs'),
-            'possible': bin(possible_bits).count('1'),
+            # the kernel's mask width (nr_cpu_ids): highest possible CPU + 1, holes included
+            'possible': possible_bits.bit_length(),
             'possible_bits': possible_bits,
             'isolated': to_bits(isolated, 'isolated CPUs'),
         }

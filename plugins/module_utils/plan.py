@@ -86,7 +86,10 @@ def _normalise_topology(topology):
     for rec in topology.get('cpus') or []:
         if not rec.get('online', True):
             offline |= 1 << rec['cpu']
-    offline |= ((1 << possible) - 1) & ~online
+    if not topology.get('cpus'):
+        # without per-CPU records, every CPU below the width that is not online counts as offline;
+        # with them, a hole in the possible CPUs is not an offline CPU
+        offline |= ((1 << possible) - 1) & ~online
     return {
         'online': online,
         'possible': possible,

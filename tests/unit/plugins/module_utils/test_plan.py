@@ -204,3 +204,20 @@ def test_facts_shaped_topology_with_string_keys():
                          rps_min_cpus=1)
     assert plan['irq_affinity'] == {'5': '0', '6': '2'}
     assert plan['rps_cpus'] == {'rx-0': '1', 'rx-1': '3'}
+
+
+def test_a_hole_in_the_possible_cpus_is_neither_offline_nor_refused():
+    from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import build
+    # possible and online 0-3,8-11, two nodes: the masks are 12 bits wide, CPU 11 gets work, and no
+    # CPU is called offline (4-7 do not exist)
+    records = [{'cpu': c, 'core': c, 'socket': 0 if c < 8 else 1, 'node': 0 if c < 8 else 1, 'online': True}
+               for c in (0, 1, 2, 3, 8, 9, 10, 11)]
+    nic = {'name': 'eth0', 'rx_queues': 2, 'tx_queues': 2, 'irqs': [60, 61], 'numa_node': -1}
+    plan = steering_plan(build(records), nic, connections=0)
+    assert plan['possible_cpus'] == 11 + 1
+    assert not any('offline' in reason for reason in plan['reasons']), plan['reasons']
+    used = set()
+    for cpus in plan['rps_cpus'].values():
+        used |= set(int(c) for part in cpus.split(',') if part for c in
+                    (range(int(part.split('-')[0]), int(part.split('-')[-1]) + 1)))
+    assert 11 in used and not used & {4, 5, 6, 7}

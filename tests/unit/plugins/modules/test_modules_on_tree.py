@@ -286,3 +286,17 @@ def test_irq_affinity_bans_the_plan_s_irq_cpus_when_given(host, capsys):
     bad = run(irq_affinity, dict(args, irqs={'60': '5'}, irqbalance_banned_cpus='zero'), capsys)
     assert bad['failed'] and 'irqbalance_banned_cpus' in bad['msg']
     assert get(host, 'proc/irq/60/smp_affinity_list') == '0'
+
+
+def test_possible_cpus_with_holes_give_the_kernel_s_mask_width(host, capsys):
+    # possible 0-3,8-11 (a hole, as firmware can leave one): the kernel's masks are nr_cpu_ids = highest
+    # possible CPU + 1 = 12 bits wide, not 8 (the count), and CPU 11 is a valid target
+    put(host, 'sys/devices/system/cpu/online', '0-3,8-11\n')
+    put(host, 'sys/devices/system/cpu/possible', '0-3,8-11\n')
+    put(host, 'sys/devices/system/node/node0/cpulist', '0-3\n')
+    put(host, 'sys/devices/system/node/node1/cpulist', '8-11\n')
+    facts = run(host_facts, {'root': str(host)}, capsys)['ansible_facts']['lowlat_k8snet']
+    assert facts['topology']['possible'] == 11 + 1
+    out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '11', 'root': str(host)}, capsys)
+    assert not out.get('failed'), out
+    assert int(get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus').replace(',', ''), 16) == 1 << 11
