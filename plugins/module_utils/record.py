@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 import tempfile
 
 RECORD_VERSION = 1
@@ -37,6 +38,14 @@ def atomic_write(path, text, mode=0o644):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def remove_path(path):
+    """Remove a file, a link (not what it points to) or a directory with what is in it."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
 
 
 def read_text(path):

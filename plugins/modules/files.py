@@ -87,10 +87,9 @@ unit_changed:
 '''
 
 import os
-import shutil
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, read_text
+from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, read_text, remove_path
 
 
 def mode_of(text, path):
@@ -143,10 +142,8 @@ def run_step(path, action):
         os.chmod(path, action[1])
     elif action[0] == 'file':
         atomic_write(path, action[2], action[1])
-    elif os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
     else:
-        os.unlink(path)
+        remove_path(path)
 
 
 def main():

@@ -151,14 +151,13 @@ commands:
 
 import json
 import os
-import shutil
 import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils import nodenet
 from ansible_collections.lowlat.k8snet.plugins.module_utils.netmode import (
     ENGINES, FLANNEL_BACKENDS, IPVLAN_MODES, MODES)
-from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, read_text
+from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, read_text, remove_path
 
 
 def run_json(argv):
@@ -253,8 +252,7 @@ def absent(module):
     for path in (p['cni_conf'], p['cni_leases']):
         if os.path.lexists(path):
             steps.append({'label': 'file ' + path, 'before': 'present', 'after': None, 'command': 'remove ' + path,
-                          'run': (lambda path=path: shutil.rmtree(path) if os.path.isdir(path) and
-                                  not os.path.islink(path) else os.unlink(path))})
+                          'run': (lambda path=path: remove_path(path))})
     for step in steps:
         step.setdefault('command', ' '.join(step.get('argv', [])))
     done = [s['command'] for s in steps] if module.check_mode else apply(module, steps)
