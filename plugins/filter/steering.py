@@ -58,4 +58,6 @@ class FilterModule(object):
             'nginx_cpu_affinity': _wrap('nginx_cpu_affinity', nginx_cpu_affinity),
             'bench_rate': _wrap('bench_rate', bench.resolve_rate),
             'bench_steps': _wrap('bench_steps', bench.steps),
+            'bench_rates': _wrap('bench_rates', bench.expand_rates),
+            'bench_line_rate': _wrap('bench_line_rate', bench.line_rate_max),
         }

@@ -89,6 +89,167 @@ def merge_wrk(runs):
     }
 
 
+# wrk2 (giltene/wrk2) --latency [-U]: its summary lines, then per histogram the "Detailed Percentile
+# spectrum" (value in ms, percentile, cumulative count) that HdrHistogram prints.
+_WRK2_SPECTRUM = re.compile(r'^\s*([0-9.]+)\s+([0-9.]+)\s+(\d+)\s+(?:[0-9.]+|inf)\s*$')
+
+
+def parse_wrk2(text):
+    """wrk2 --latency -U output -> rate and counts as parse_wrk, plus 'calibrated' (wrk2 resets its
+    histograms after its calibration, 10 s + 5 ms per connection of a thread: a shorter run counts
+    its connection ramp), and per histogram ('corrected': from each request's intended send time,
+    'uncorrected': from its actual send) {'latency_us': summary percentiles, 'spectrum':
+    [(latency_us, cumulative count)], 'count'}."""
+    result = parse_wrk(_wrk2_without_spectra(text))
+    result['calibrated'] = 'Thread calibration:' in text
+    histograms, current, summary = [], None, {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith('Latency Distribution (HdrHistogram'):
+            current = {'latency_us': {}, 'spectrum': [], 'count': 0,
+                       'kind': 'uncorrected' if 'Uncorrected' in stripped else 'corrected'}
+            histograms.append(current)
+            summary = current['latency_us']
+            continue
+        if current is None:
+            continue
+        match = re.match(r'^([0-9.]+)%\s+([0-9.]+)(us|ms|s|m)$', stripped)
+        if match and summary is not None:
+            summary[_key(float(match.group(1)))] = int(round(float(match.group(2)) * _WRK_UNITS[match.group(3)]))
+            continue
+        if stripped.startswith('Detailed Percentile spectrum'):
+            summary = None
+            continue
+        match = _WRK2_SPECTRUM.match(line)
+        if match and summary is None:
+            current['spectrum'].append((int(round(float(match.group(1)) * 1000)), int(match.group(3))))
+            continue
+        match = re.match(r'^#\[Max\s*=\s*[0-9.]+,\s*Total count\s*=\s*(\d+)\]', stripped)
+        if match:
+            current['count'] = int(match.group(1))
+    kinds = dict((h.pop('kind'), h) for h in histograms)
+    if 'corrected' not in kinds:
+        raise ValueError("not wrk2 --latency output: no 'Latency Distribution (HdrHistogram - Recorded Latency)'")
+    result['corrected'] = kinds['corrected']
+    result['uncorrected'] = kinds.get('uncorrected')
+    result['latency_us'] = kinds['corrected']['latency_us']
+    return result
+
+
+def _wrk2_without_spectra(text):
+    """wrk2's output with its percentile lines left out (parse_wrk reads wrk's four-line form)."""
+    return '\n'.join(line for line in text.splitlines()
+                     if not re.match(r'^\s*[0-9.]+%\s', line) and not _WRK2_SPECTRUM.match(line))
+
+
+def parse_tcpkali(text):
+    """tcpkali's summary -> bytes sent and received, its measured seconds, and the latency at the
+    percentiles asked with --latency-percentiles (tcpkali prints them in 0.1 ms steps)."""
+    result = {'sent_bytes': None, 'received_bytes': None, 'seconds': None, 'latency_us': {}}
+    for line in text.splitlines():
+        match = re.match(r'^Total data (sent|received):.*\((\d+) bytes\)', line.strip())
+        if match:
+            result['%s_bytes' % match.group(1)] = int(match.group(2))
+            continue
+        match = re.match(r'^Test duration: ([0-9.]+) s', line.strip())
+        if match:
+            result['seconds'] = float(match.group(1))
+            continue
+        match = re.match(r'^Message latency at percentiles: ([0-9./]+) ms \(([0-9./]+)%\)', line.strip())
+        if match:
+            values, pcts = match.group(1).split('/'), match.group(2).split('/')
+            if len(values) != len(pcts):
+                raise ValueError("tcpkali latency line %r: %d values for %d percentiles" % (line, len(values), len(pcts)))
+            result['latency_us'] = dict((_key(float(p)), int(round(float(v) * 1000))) for p, v in zip(pcts, values))
+    missing = [k for k in ('sent_bytes', 'received_bytes', 'seconds') if result[k] is None]
+    if missing or not result['latency_us']:
+        raise ValueError("not tcpkali output with --latency-marker: no %s"
+                         % ', '.join(missing + ([] if result['latency_us'] else ['latency line'])))
+    return result
+
+
+def spectrum_of_samples(latencies):
+    """Raw latencies -> their spectrum [(latency, cumulative count)], one entry per distinct value."""
+    spectrum, count = [], 0
+    ordered = sorted(latencies)
+    for index, value in enumerate(ordered):
+        count += 1
+        if index + 1 == len(ordered) or ordered[index + 1] != value:
+            spectrum.append((value, count))
+    return spectrum
+
+
+def spectrum_of_percentiles(latency_us, count):
+    """A client's latencies at a grid of percentiles and its request count -> a spectrum that puts
+    the requests between two grid points at the upper one (never lower than what was measured)."""
+    spectrum, seen = [], 0
+    for key in sorted(latency_us, key=lambda k: float(k[1:])):
+        if latency_us[key] is None:
+            continue
+        cumulative = max(seen, int(round(float(key[1:]) / 100.0 * count)))
+        if spectrum and spectrum[-1][0] >= latency_us[key]:
+            spectrum[-1] = (spectrum[-1][0], cumulative)
+        else:
+            spectrum.append((latency_us[key], cumulative))
+        seen = cumulative
+    # the requests above the highest grid point are put at it: the highest latency known
+    if spectrum and spectrum[-1][1] < count:
+        spectrum[-1] = (spectrum[-1][0], count)
+    return spectrum
+
+
+def merge_spectra(spectra):
+    """Several spectra (clients, repeats) -> one: at every latency any of them has, the sum of their
+    cumulative counts at or below it. Percentiles of the sum are the merged distribution's, never
+    an average of percentiles."""
+    values = sorted(set(value for spectrum in spectra for value, _count in spectrum))
+    merged, positions, counts = [], [0] * len(spectra), [0] * len(spectra)
+    for value in values:
+        for index, spectrum in enumerate(spectra):
+            while positions[index] < len(spectrum) and spectrum[positions[index]][0] <= value:
+                counts[index] = spectrum[positions[index]][1]
+                positions[index] += 1
+        merged.append((value, sum(counts)))
+    return merged
+
+
+def spectrum_percentiles(spectrum, points=PERCENTILES):
+    """Nearest rank on a spectrum: the smallest latency whose cumulative count reaches the rank."""
+    total = spectrum[-1][1] if spectrum else 0
+    result = {}
+    for pct in points:
+        if not total:
+            result[_key(pct)] = None
+            continue
+        rank = max(1, -(-int(round(pct * 1000)) * total // 100000))
+        result[_key(pct)] = next(value for value, count in spectrum if count >= rank)
+    return result
+
+
+def closed_loop(rate_per_connection, p99_us):
+    """True when a connection's next request is due before its slow (p99) response is back: then
+    the generator waits on the server and measures less than the server's delay (closed loop in
+    effect), the condition rate per connection x p99 >= 1."""
+    if not rate_per_connection or p99_us is None:
+        return False
+    return rate_per_connection * p99_us / 1e6 >= 1
+
+
+def verdict(tuned, untuned):
+    """Per percentile, the values of the repeats of each state -> 'better' (every tuned repeat below
+    every untuned one), 'worse' (every tuned repeat above every untuned one) or 'same' (the spreads
+    overlap); None with fewer than two repeats of either (no spread to judge by)."""
+    tuned = [v for v in tuned if v is not None]
+    untuned = [v for v in untuned if v is not None]
+    if len(tuned) < 2 or len(untuned) < 2:
+        return None
+    if max(tuned) < min(untuned):
+        return 'better'
+    if min(tuned) > max(untuned):
+        return 'worse'
+    return 'same'
+
+
 def percentile(ordered, pct):
     """Nearest-rank percentile of an ascending list (a measured value, never interpolated)."""
     if not ordered:
@@ -131,8 +292,31 @@ def summarize(records, target_rate, duration, warmup_until=None):
     return result
 
 
-def resolve_rate(rate, maximum=None):
-    """A rate as given (requests per second) or as 'N%' of the mode's measured maximum."""
+# The study's offered loads (requests per second): bench_sweep_rates: study
+STUDY_RATES = (50000, 150000, 250000, 350000, 450000, 500000)
+
+
+def expand_rates(rates):
+    """bench_sweep_rates as given: a list of rates, or 'study' for the study's ladder."""
+    if isinstance(rates, str):
+        if rates.strip() != 'study':
+            raise ValueError("rates %r: a list of rates (requests/s or 'N%%' of the maximum), or 'study' (%s)"
+                             % (rates, ', '.join(str(r) for r in STUDY_RATES)))
+        return list(STUDY_RATES)
+    if not rates:
+        raise ValueError("rates: at least one rate, or 'study'")
+    return list(rates)
+
+
+def resolve_rate(rate, maximum=None, line_max=None):
+    """A rate as given (requests per second) or as 'N%' of the mode's measured maximum, capped at
+    line_max (the responses per second the NIC's line rate carries) when that is known: a higher
+    target could only measure the NIC's queue."""
+    value = _rate(rate, maximum)
+    return min(value, int(line_max)) if line_max and int(line_max) > 0 else value
+
+
+def _rate(rate, maximum):
     text = str(rate).strip()
     if text.endswith('%'):
         try:

@@ -121,10 +121,11 @@ def test_sysctls_at_run_time_and_in_the_file(host):
 @pytest.mark.tuned
 def test_notrack_table_both_directions(host):
     table = host.check_output('nft list table inet lowlat_notrack')
-    cidr = host_vars(name_of(host))['notrack_rules'][0]['cidr']
+    rule0 = host_vars(name_of(host))['notrack_rules'][0]
+    cidr, port = rule0['cidr'], rule0['port']
     assert 'hook prerouting priority raw' in table and 'hook output priority raw' in table
-    for rule in ('ip saddr %s tcp dport 80 notrack' % cidr, 'ip saddr %s tcp sport 80 notrack' % cidr,
-                 'ip daddr %s tcp sport 80 notrack' % cidr, 'ip daddr %s tcp dport 80 notrack' % cidr):
+    for rule in ('ip saddr %s tcp dport %d notrack' % (cidr, port), 'ip saddr %s tcp sport %d notrack' % (cidr, port),
+                 'ip daddr %s tcp sport %d notrack' % (cidr, port), 'ip daddr %s tcp dport %d notrack' % (cidr, port)):
         assert rule in table
     assert host.check_output('nft list tables').count('lowlat') == 1
 
@@ -195,12 +196,12 @@ def test_notrack_iptables_fallback(host):
     first = site({}, limit='node2', playbook=playbook)
     assert first.returncode == 0, first.stdout[-2000:]
     rules = host.check_output('iptables -t raw -S')
-    cidr = host_vars('node2')['notrack_rules'][0]['cidr']
+    cidr, port = host_vars('node2')['notrack_rules'][0]['cidr'], host_vars('node2')['notrack_rules'][0]['port']
     for rule in ('-A PREROUTING -j LOWLAT_NOTRACK_PRE', '-A OUTPUT -j LOWLAT_NOTRACK_OUT',
-                 '-A LOWLAT_NOTRACK_PRE -s %s -p tcp -m tcp --dport 80' % cidr,
-                 '-A LOWLAT_NOTRACK_PRE -s %s -p tcp -m tcp --sport 80' % cidr,
-                 '-A LOWLAT_NOTRACK_OUT -d %s -p tcp -m tcp --sport 80' % cidr,
-                 '-A LOWLAT_NOTRACK_OUT -d %s -p tcp -m tcp --dport 80' % cidr):
+                 '-A LOWLAT_NOTRACK_PRE -s %s -p tcp -m tcp --dport %d' % (cidr, port),
+                 '-A LOWLAT_NOTRACK_PRE -s %s -p tcp -m tcp --sport %d' % (cidr, port),
+                 '-A LOWLAT_NOTRACK_OUT -d %s -p tcp -m tcp --sport %d' % (cidr, port),
+                 '-A LOWLAT_NOTRACK_OUT -d %s -p tcp -m tcp --dport %d' % (cidr, port)):
         assert rule in rules
     again = site({}, limit='node2', playbook=playbook)
     assert again.returncode == 0 and 'changed=0' in again.stdout

@@ -4,6 +4,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
+
 import pytest
 
 from ansible_collections.lowlat.k8snet.plugins.module_utils import bench
@@ -149,3 +151,115 @@ def test_bad_wrk_output_is_named(text, words):
     with pytest.raises(ValueError) as err:
         bench.parse_wrk(text)
     assert words in str(err.value)
+
+
+# wrk2 44a94c1 (giltene/wrk2, built from its upstream tarball) against the lab's nginx:
+# wrk2 -t2 -c8 -d12s -R2000 --latency -U http://10.89.7.11:8080/100.bin
+WRK2 = 'wrk2_latency_u.txt'
+# tcpkali 1.2.0 (satori-com/tcpkali 3c3175e) against the lab's nginx, 16 connections at 100/s each:
+# tcpkali -c 16 -r 100 -T 4s -w 2 --latency-marker HTTP/1.1 -em 'GET /100.bin ...' --latency-percentiles ...
+TCPKALI = 'tcpkali_latency.txt'
+
+
+def _spectrum_lines(text, which):
+    """The (ms value, total count) rows of the which-th 'Detailed Percentile spectrum' block."""
+    blocks = text.split('Detailed Percentile spectrum:')[1:]
+    rows = []
+    for line in blocks[which].splitlines():
+        words = line.split()
+        if len(words) == 4 and words[2].isdigit():
+            rows.append((float(words[0]), int(words[2])))
+        elif line.startswith('#[Mean'):
+            break
+    return rows
+
+
+def test_wrk2_output_of_a_real_run_both_histograms():
+    text = fixture(WRK2)
+    run = bench.parse_wrk2(text)
+    assert run['calibrated'] is True and run['requests'] == 23989 and run['achieved_rate'] == 1998.93
+    # the summary lines as printed: 0.92ms -> 920 us, 95.00us -> 95
+    assert run['corrected']['latency_us']['p50'] == 920 and run['corrected']['latency_us']['p99.9'] == 2430
+    assert run['uncorrected']['latency_us']['p50'] == 95 and run['uncorrected']['latency_us']['p99'] == 237
+    assert run['latency_us'] == run['corrected']['latency_us']
+    for index, name in enumerate(('corrected', 'uncorrected')):
+        rows = _spectrum_lines(text, index)
+        assert run[name]['spectrum'] == [(int(round(ms * 1000)), count) for ms, count in rows]
+        assert run[name]['count'] == rows[-1][1] == 3960
+
+
+def test_wrk2_spectrum_percentiles_are_nearest_ranks_of_its_printed_spectrum():
+    text = fixture(WRK2)
+    run = bench.parse_wrk2(text)
+    for index, name in enumerate(('corrected', 'uncorrected')):
+        rows = _spectrum_lines(text, index)
+        total = rows[-1][1]
+        own = run[name]['latency_us']
+        mine = bench.spectrum_percentiles(run[name]['spectrum'])
+        for pct in (50, 99, 99.9):
+            key = 'p%g' % pct
+            rank = math.ceil(pct / 100.0 * total - 1e-9)
+            expected = next(int(round(ms * 1000)) for ms, count in rows if count >= rank)
+            assert mine[key] == expected, (name, key)
+            # never below HdrHistogram's own figure (printed rounded to 10 us)
+            assert mine[key] >= own[key] - 10, (name, key, mine[key], own[key])
+
+
+def test_wrk2_without_latency_is_named():
+    with pytest.raises(ValueError, match='not wrk2 --latency output'):
+        bench.parse_wrk2(fixture('wrk_latency.txt'))
+
+
+def test_tcpkali_output_of_a_real_run():
+    run = bench.parse_tcpkali(fixture(TCPKALI))
+    assert run['sent_bytes'] == 217600 and run['received_bytes'] == 2252800 and run['seconds'] == 4.00093
+    # 16 connections x 100/s x 4 s = 6400 requests of 34 bytes ('GET /100.bin HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert run['sent_bytes'] == 16 * 100 * 4 * len('GET /100.bin HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert run['latency_us']['p50'] == 100 and run['latency_us']['p99'] == 600 and run['latency_us']['p99.999'] == 1500
+    with pytest.raises(ValueError, match='latency line'):
+        bench.parse_tcpkali(fixture(TCPKALI).replace('Message latency', 'Other latency'))
+
+
+def test_spectra_merge_as_the_raw_samples_would():
+    fast, slow = [100] * 99 + [200], [1000] * 50 + [3000] * 50
+    merged = bench.merge_spectra([bench.spectrum_of_samples(fast), bench.spectrum_of_samples(slow)])
+    assert bench.spectrum_percentiles(merged) == bench.percentiles(fast + slow)
+    assert merged[-1] == (3000, 200)
+    # one client: the spectrum gives back the exact percentiles of its samples
+    samples = [5, 1, 9, 9, 3, 7, 7, 7, 2, 8] * 37
+    assert bench.spectrum_percentiles(bench.spectrum_of_samples(samples)) == bench.percentiles(samples)
+
+
+def test_percentile_grids_merge_by_counts_not_by_averaging():
+    # two clients, each with its latencies at a grid; one has 9 times the other's requests
+    busy = bench.spectrum_of_percentiles({'p50': 100, 'p90': 200, 'p99': 300, 'p100': 400}, 900)
+    idle = bench.spectrum_of_percentiles({'p50': 1000, 'p90': 2000, 'p99': 3000, 'p100': 4000}, 100)
+    assert busy == [(100, 450), (200, 810), (300, 891), (400, 900)]
+    merged = bench.spectrum_percentiles(bench.merge_spectra([busy, idle]), (50, 90, 99))
+    # rank 500 of 1000: the busy client's 810 requests up to 200 us reach it; rank 900: its 900
+    # requests up to 400 us; rank 990: those and the idle client's 90 up to 2000 us
+    assert merged == {'p50': 200, 'p90': 400, 'p99': 2000}
+    assert merged['p50'] != (100 + 1000) / 2
+
+
+def test_closed_loop_and_verdicts():
+    # 250 requests/s per connection with a 4 ms p99: the next request is due before the slow one returns
+    assert bench.closed_loop(250, 4000) is True and bench.closed_loop(3, 4000) is False
+    assert bench.closed_loop(None, 4000) is False and bench.closed_loop(10, None) is False
+    assert bench.verdict([100, 110, 105], [150, 140, 160]) == 'better'
+    assert bench.verdict([150, 160], [100, 140]) == 'worse'
+    assert bench.verdict([100, 150], [120, 160]) == 'same'
+    assert bench.verdict([100], [200, 300]) is None
+
+
+def test_study_rates_and_line_rate_cap():
+    assert bench.expand_rates('study') == [50000, 150000, 250000, 350000, 450000, 500000]
+    assert bench.expand_rates(['30%', 5000]) == ['30%', 5000]
+    with pytest.raises(ValueError, match="'fast'"):
+        bench.expand_rates('fast')
+    # 4 KB bodies and 250 header bytes on 10 Gbit/s: 10e9 / 8 / 4346 responses per second
+    line = bench.line_rate_max(4096 + 250, 10000)
+    assert line == int(10e9 / 8 / 4346) and 250000 < line < 300000
+    capped = [bench.resolve_rate(r, None, line) for r in bench.expand_rates('study')]
+    assert capped == [50000, 150000, 250000, line, line, line]
+    assert bench.resolve_rate(350000, None, None) == 350000
