@@ -28,9 +28,9 @@ RATE = 2000           # requests per second in all: 250 per connection, one ever
 WINDOW = 9            # measured seconds
 
 
-def podman(node, *argv, **kwargs):
+def podman(node, *argv):
     return subprocess.run(['podman', 'exec', 'lowlat-%s' % node] + list(argv), capture_output=True, text=True,
-                          **kwargs)
+                          check=True)
 
 
 def pause_at(seconds):
@@ -43,10 +43,9 @@ def pause_at(seconds):
 
 @pytest.fixture(scope='module')
 def nginx():
-    started = podman('node1', 'systemctl', 'start', 'lowlat-bench-nginx', check=True)
-    assert started.returncode == 0
+    podman('node1', 'systemctl', 'start', 'lowlat-bench-nginx')
     yield
-    podman('node1', 'systemctl', 'stop', 'lowlat-bench-nginx', check=True)
+    podman('node1', 'systemctl', 'stop', 'lowlat-bench-nginx')
 
 
 def test_a_pause_shows_in_corrected_latency_only(nginx):
@@ -55,7 +54,7 @@ def test_a_pause_shows_in_corrected_latency_only(nginx):
     calibration = 10 + 0.005 * CONNECTIONS
     pauser = pause_at(calibration + WINDOW / 2.0)
     wrk2 = podman('node2', 'timeout', '60', 'wrk2', '-t', '1', '-c', str(CONNECTIONS), '-R', str(RATE),
-                  '-d', '%ds' % (calibration + WINDOW), '--latency', '-U', URL, check=True)
+                  '-d', '%ds' % (calibration + WINDOW), '--latency', '-U', URL)
     assert pauser.wait(timeout=60) == 0, pauser.stderr.read()
     run = bench.parse_wrk2(wrk2.stdout)
     assert run['calibrated'], wrk2.stdout
@@ -63,9 +62,9 @@ def test_a_pause_shows_in_corrected_latency_only(nginx):
     pauser = pause_at(WINDOW / 2.0)
     log = '/var/tmp/lowlat-bench/omission.log'
     podman('node2', 'timeout', '60', 'h2load', '--h1', '-c', str(CONNECTIONS), '-t', '1',
-           '--rps', str(RATE // CONNECTIONS), '-D', str(WINDOW), '--log-file', log, URL, check=True)
+           '--rps', str(RATE // CONNECTIONS), '-D', str(WINDOW), '--log-file', log, URL)
     assert pauser.wait(timeout=60) == 0, pauser.stderr.read()
-    h2load = [r[2] for r in bench.parse_h2load_log(podman('node2', 'cat', log, check=True).stdout) if r[1] == 200]
+    h2load = [r[2] for r in bench.parse_h2load_log(podman('node2', 'cat', log).stdout) if r[1] == 200]
 
     corrected = bench.spectrum_percentiles(run['corrected']['spectrum'])
     uncorrected = bench.spectrum_percentiles(run['uncorrected']['spectrum'])

@@ -13,7 +13,7 @@ FILTERS = FilterModule().filters()
 
 
 def test_filter_names_are_the_public_api():
-    assert sorted(FILTERS) == ['bench_rate', 'bench_steps', 'cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology',
+    assert sorted(FILTERS) == ['bench_line_rate', 'bench_rate', 'bench_rates', 'bench_steps', 'cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology',
                                'network_mode_plan', 'nginx_cpu_affinity', 'notrack_rules', 'overlapping_pairs',
                                'steering_plan']
 
