@@ -38,7 +38,7 @@ def run_playbook(playbook, limit, args):
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'),
                ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
-               os.path.join(REPO, 'inventories', 'lab'), playbook, '-l', limit] + args
+               os.path.join(REPO, 'inventories', 'lab'), playbook, '-l', limit, '-e', json.dumps(POLICY)] + args
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
 
 
