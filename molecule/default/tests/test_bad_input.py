@@ -14,7 +14,7 @@ import sys
 import pytest
 import testinfra
 
-from conftest import REPO
+from conftest import POLICY, REPO
 from test_lab import OUR_FILES, knobs
 
 CASES = [
