@@ -13,6 +13,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -103,5 +104,9 @@ def test_a_url_is_fetched_checked_built_and_a_rerun_builds_nothing():
             assert node2('wrk2', '-v').stdout.startswith('wrk 4.0.0')
             again_rc, again = client(extra)
         assert again_rc == 0 and 'changed=0' in again, again
+        # found by its sha256: nothing fetched, unpacked or built again
+        for task in ('Download the tarball', 'Unpack it', 'Build wrk2'):
+            assert re.search(r'TASK \[lowlat\.k8snet\.bench_client : %s[^]]*\] \**\s*skipping: \[node2\]'
+                             % re.escape(task), again), (task, again)
     finally:
         node2('rm', '-rf', BUILD_DIR)

@@ -32,7 +32,7 @@ def parse_h2load_log(text):
     return records
 
 
-_WRK_UNITS = {'us': 1.0, 'ms': 1000.0, 's': 1000000.0, 'm': 60000000.0}
+_WRK_UNITS = {'us': 1.0, 'ms': 1000.0, 's': 1000000.0, 'm': 60000000.0, 'h': 3600000000.0}
 
 
 def parse_wrk(text):
@@ -60,7 +60,11 @@ def parse_wrk(text):
         in_distribution = False
         if len(words) >= 5 and words[1:3] == ['requests', 'in']:
             result['requests'] = int(words[0])
-            result['seconds'] = float(words[3].rstrip(',').rstrip('s'))
+            # wrk prints the run time in us, ms, s, or m above 51 s ('1.60m')
+            match = re.match(r'^([0-9.]+)(us|ms|s|m|h)$', words[3].rstrip(','))
+            if not match:
+                raise ValueError("wrk run time %r: expected a number with us, ms, s, m or h" % words[3])
+            result['seconds'] = float(match.group(1)) * _WRK_UNITS[match.group(2)] / 1e6
         elif words[0] == 'Socket' and words[1] == 'errors:':
             result['errors'] += sum(int(n) for n in re.findall(r'\d+', line))
         elif line.strip().startswith('Non-2xx or 3xx responses:'):
@@ -181,12 +185,15 @@ def spectrum_of_samples(latencies):
 
 def spectrum_of_percentiles(latency_us, count):
     """A client's latencies at a grid of percentiles and its request count -> a spectrum that puts
-    the requests between two grid points at the upper one (never lower than what was measured)."""
+    the requests between two grid points at the upper one. Its own grid percentiles come back
+    unchanged; between grid points it is as fine as the grid (tcpkali's values are its 0.1 ms steps,
+    rounded down by tcpkali)."""
     spectrum, seen = [], 0
     for key in sorted(latency_us, key=lambda k: float(k[1:])):
         if latency_us[key] is None:
             continue
-        cumulative = max(seen, int(round(float(key[1:]) / 100.0 * count)))
+        # the nearest rank of that percentile among count requests (as percentile() takes it)
+        cumulative = max(seen, -(-int(round(float(key[1:]) * 1000)) * count // 100000))
         if spectrum and spectrum[-1][0] >= latency_us[key]:
             spectrum[-1] = (spectrum[-1][0], cumulative)
         else:

@@ -242,6 +242,26 @@ def test_percentile_grids_merge_by_counts_not_by_averaging():
     assert merged['p50'] != (100 + 1000) / 2
 
 
+# counts of the order the grid was measured on (6400): fewer requests than the grid's finest step
+# cannot have different values at p99 and p99.99
+@pytest.mark.parametrize('count', [6400, 6401, 6403, 100001])
+def test_a_grid_gives_back_its_own_percentiles_whatever_the_count(count):
+    grid = bench.parse_tcpkali(fixture(TCPKALI))['latency_us']
+    spectrum = bench.spectrum_of_percentiles(grid, count)
+    mine = bench.spectrum_percentiles(spectrum, [float(key[1:]) for key in grid])
+    # where the grid has equal values at two percentiles the spectrum cannot tell them apart either
+    assert mine == grid, count
+    assert spectrum[-1][1] == count
+
+
+def test_wrk_run_time_in_minutes():
+    text = fixture(WRK2).replace('23989 requests in 12.00s', '123989 requests in 1.60m')
+    run = bench.parse_wrk2(text)
+    assert run['requests'] == 123989 and run['seconds'] == pytest.approx(96.0)
+    with pytest.raises(ValueError, match="run time '12.00x,'"):
+        bench.parse_wrk(fixture(WRK2).replace('12.00s,', '12.00x,'))
+
+
 def test_closed_loop_and_verdicts():
     # 250 requests/s per connection with a 4 ms p99: the next request is due before the slow one returns
     assert bench.closed_loop(250, 4000) is True and bench.closed_loop(3, 4000) is False
