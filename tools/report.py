@@ -388,11 +388,15 @@ def verdicts(results):
         else:
             overall = 'no difference within the spread'
         detail = ', '.join('%s %s' % (key, VERDICT_WORDS.get(per[key], 'n/a')) for key in VERDICT_PERCENTILES)
-        text = '%s, %s, %s bytes at %s: %s (%s)' % (tuned['mode'], tuned['generator'], tuned['size'],
-                                                    _rate_label(tuned['rate']), overall, detail)
+        # with no real difference, every tuned repeat falls below (or above) every untuned one with
+        # probability 1 / C(n + m, n): the rate at which a line says better or worse by chance
+        chance = math.comb(tuned['repeats'] + untuned['repeats'], tuned['repeats'])
+        text = '%s, %s, %s bytes at %s: %s (%s; by chance alone 1 in %d per percentile)' % (
+            tuned['mode'], tuned['generator'], tuned['size'], _rate_label(tuned['rate']), overall, detail, chance)
         lines.append({'mode': tuned['mode'], 'generator': tuned['generator'], 'size': tuned['size'],
                       'rate': tuned['rate'], 'target_rate': tuned['target_rate'], 'verdict': overall,
                       'percentiles': per, 'tuned': tuned['by_repeat'], 'untuned': untuned['by_repeat'],
+                      'chance_one_in': chance,
                       'saturated': tuned['saturated'] or untuned['saturated'], 'text': text})
     return lines
 

@@ -171,6 +171,8 @@ def test_verdicts_from_the_spread_of_repeats(tmp_path):
     assert verdicts['macvlan']['verdict'] == 'tuned worse'
     assert verdicts['ipvlan']['verdict'] == 'no difference within the spread'
     assert verdicts['host']['tuned']['p99'] == [100, 110, 105] and verdicts['host']['untuned']['p99'] == [200, 190, 210]
+    # 3 against 3 repeats: 20 orderings of which one puts every tuned repeat below every untuned one
+    assert verdicts['host']['chance_one_in'] == 20 and 'by chance alone 1 in 20 per percentile' in verdicts['host']['text']
     path, dummy = report.write_html(str(run), results)
     page = open(path).read()
     assert '<li class="bad">macvlan, h2load, 100 bytes at 1000 requests/s: tuned worse' in page
