@@ -156,8 +156,6 @@ def measured(meta, records):
     result = {'corrected': GENERATORS[tool]['corrected'], 'latency_resolution_us': GENERATORS[tool]['resolution_us']}
     if tool == 'h2load':
         result.update(bench.summarize(records, target, duration, meta.get('warmup_until')))
-        kept = [r for r in records if meta.get('warmup_until') is None or r[0] >= meta['warmup_until']]
-        result['spectrum'] = bench.spectrum_of_samples([r[2] for r in kept if 200 <= r[1] < 400])
     elif tool == 'wrk':
         result.update(bench.merge_wrk([bench.parse_wrk(client['output']) for client in clients]))
         latency = dict((key, None) for key in bench.percentiles([]))
@@ -172,7 +170,9 @@ def measured(meta, records):
             result['uncorrected_latency_us'] = bench.spectrum_percentiles(result['uncorrected_spectrum'])
             result['calibrated'] = all(run['calibrated'] for run in runs)
             answered = sum(run['corrected']['count'] for run in runs)
-            seconds = [_printed(client['output'], 'measured_ms') / 1000.0 for client in clients]
+            # each client's histogram holds the requests of its window after its calibration
+            achieved = sum(run['corrected']['count'] * 1000.0 / _printed(client['output'], 'measured_ms')
+                           for run, client in zip(runs, clients))
             errors = sum(run['errors'] for run in runs)
         else:
             runs = [(bench.parse_tcpkali(client['output']), _printed(client['output'], 'response_bytes'))
@@ -181,15 +181,14 @@ def measured(meta, records):
             spectrum = bench.merge_spectra([bench.spectrum_of_percentiles(run['latency_us'], count)
                                             for (run, _size), count in zip(runs, counts)])
             answered = sum(counts)
+            achieved = sum(count / run['seconds'] for (run, _size), count in zip(runs, counts))
             # tcpkali does not read statuses: one request was checked to be a 200 before the run
             errors = None
-        achieved = (sum(run['corrected']['count'] / window for run, window in zip(runs, seconds)) if tool == 'wrk2'
-                    else sum(count / run['seconds'] for (run, _size), count in zip(runs, counts)))
         result.update({'requests': answered, 'errors': errors, 'achieved_rate': round(achieved, 1),
                        'target_rate': target, 'spectrum': spectrum,
                        'latency_us': bench.spectrum_percentiles(spectrum),
                        'max_us': spectrum[-1][0] if spectrum else None,
-                       'saturated': bool(target) and achieved < bench.SATURATED_BELOW * target})
+                       'saturated': bench.saturated(achieved, target)})
     per_connection = (float(target) / (meta.get('connections') or 1) / (meta.get('clients_count') or 1)
                       if target else None)
     # tcpkali pipelines (it sends on schedule with responses outstanding): never closed loop

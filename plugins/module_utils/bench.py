@@ -287,16 +287,22 @@ def summarize(records, target_rate, duration, warmup_until=None):
         records = [r for r in records if r[0] >= warmup_until]
     ok = [r for r in records if 200 <= r[1] < 400]
     achieved = len(ok) / float(duration) if duration else 0.0
-    result = {
+    return {
         'requests': len(records),
         'errors': len(records) - len(ok),
         'achieved_rate': round(achieved, 1),
         'target_rate': target_rate,
         'latency_us': percentiles([r[2] for r in ok]),
         'max_us': max([r[2] for r in ok]) if ok else None,
+        # the same latencies as counts, to merge with other clients' and repeats'
+        'spectrum': spectrum_of_samples([r[2] for r in ok]),
+        'saturated': saturated(achieved, target_rate),
     }
-    result['saturated'] = bool(target_rate) and achieved < SATURATED_BELOW * target_rate
-    return result
+
+
+def saturated(achieved, target_rate):
+    """A point is saturated when it achieved under 97 % of its target rate."""
+    return bool(target_rate) and achieved < SATURATED_BELOW * target_rate
 
 
 # The study's offered loads (requests per second): bench_sweep_rates: study
