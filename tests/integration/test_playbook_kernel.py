@@ -18,7 +18,7 @@ PLAYBOOK = os.path.join(os.path.dirname(__file__), 'playbooks', 'steer_interface
 
 def playbook(netns, *extra):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
+               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0')
     command = ['ip', 'netns', 'exec', netns, os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
                '-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=' + sys.executable,
                PLAYBOOK] + list(extra)
@@ -51,7 +51,7 @@ def test_check_apply_rerun_through_ansible(netns):
 
 def test_plan_playbook_by_fqcn_changes_nothing():
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
+               ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0')
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
                '-c', 'local', '-e', 'ansible_python_interpreter=' + sys.executable, 'lowlat.k8snet.plan']
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)

@@ -35,7 +35,9 @@ CASES = [
 
 
 def run_playbook(playbook, limit, args):
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'),
+    # molecule forces colour when TERM names xterm, and ANSIBLE_FORCE_COLOR beats ANSIBLE_NOCOLOR
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build', 'collections'),
                ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'))
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
                os.path.join(REPO, 'inventories', 'lab'), playbook, '-l', limit, '-e', json.dumps(POLICY)] + args
