@@ -89,12 +89,14 @@ class Host(object):
     def topology(self):
         sets = self.cpu_sets()
         node_of = {}
+        rows = {}
         for entry in self.listdir('sys/devices/system/node'):
             match = re.match(r'^node(\d+)$', entry)
             if match:
                 cpus = self.read('sys/devices/system/node', entry, 'cpulist', default='')
                 for cpu in bits_to_list(to_bits(cpus, entry + ' cpulist')):
                     node_of[cpu] = int(match.group(1))
+                rows[int(match.group(1))] = (self.read('sys/devices/system/node', entry, 'distance') or '').split()
         records = []
         for cpu in bits_to_list(sets['possible_bits'] | sets['online']):
             base = 'sys/devices/system/cpu/cpu%d/topology' % cpu
@@ -108,8 +110,14 @@ class Host(object):
                 'node': node_of.get(cpu),
                 'online': online,
             })
-        return topo.build(records, possible=max(sets['possible'], len(records)),
-                          isolated=format_list(sets['isolated']))
+        result = topo.build(records, possible=max(sets['possible'], len(records)),
+                            isolated=format_list(sets['isolated']))
+        # node*/distance: one figure per node, in node id order (the kernel's for_each_online_node)
+        ids = sorted(rows)
+        if rows and all(len(row) == len(ids) and all(x.isdigit() for x in row) for row in rows.values()):
+            result['distances'] = dict((str(node), dict((str(other), int(value)) for other, value in zip(ids, row)))
+                                       for node, row in rows.items())
+        return result
 
     # --- kernel -----------------------------------------------------------
     def kernel_config(self, release):
@@ -202,12 +210,12 @@ class Host(object):
         msi = [int(x) for x in self._device_listdir(name, 'msi_irqs') if x.isdigit()] if device else []
         if interrupts is None:
             interrupts = nicparse.parse_interrupts(self.read('proc/interrupts', default=''))
-        found = nicparse.queue_irqs(name, interrupts, device_name=device_name,
-                                    pci_address=pci, msi_irqs=msi) if device else \
-            {'driver_style': 'none', 'queues': [], 'irqs': [], 'other_irqs': []}
         driver = None
         if device and self.exists(base, 'device', 'driver'):
             driver = os.path.basename(os.path.realpath(self.path(base, 'device', 'driver')))
+        found = nicparse.queue_irqs(name, interrupts, device_name=device_name, pci_address=pci, msi_irqs=msi,
+                                    driver=driver, rx_queues=rx, tx_queues=tx) if device else \
+            {'driver_style': 'none', 'queues': [], 'irqs': [], 'other_irqs': [], 'excluded': [], 'note': None}
         speed = self.read(base, 'speed')
         mtu = self.read(base, 'mtu')
         return {
@@ -218,6 +226,8 @@ class Host(object):
             'queues': found['queues'],
             'other_irqs': found['other_irqs'],
             'irq_naming': found['driver_style'],
+            'irq_note': found['note'],
+            'excluded_irqs': found['excluded'],
             'numa_node': nicparse.parse_numa_node(self._device_attr(name, 'numa_node')) if device else None,
             'local_cpus': self._device_attr(name, 'local_cpulist') if device else None,
             'driver': driver,
