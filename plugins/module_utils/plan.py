@@ -3,18 +3,24 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Topology + NIC + policy -> every IRQ/RPS/XPS/RFS number a host needs.
 
-One pure function, ``steering_plan``.  The default policy is the 2016
-study's intent corrected by the kernel's guidance (scaling.rst):
+One pure function, ``steering_plan``.  It places a NIC's queue IRQs in one of two layouts:
 
-* the first CPU of each NUMA node handles NIC IRQs (round-robin);
-* each rx queue's RPS CPUs are the physical cores of its IRQ CPU's node
-  minus the IRQ CPUs (``rps_scope='all'``: one mask of all such cores for
-  every queue, as the study wrote it);
-* tx queue i -> every CPU of node (i mod nodes);
-* RFS: next power of two >= connections, split evenly over rx queues;
-* nginx workers and the load generator on physical cores.
+* **queue per core** (the kernel's advice in scaling.rst when there are enough queues): queue i's
+  IRQ on core i of the NIC's node, one queue per core, RPS off (hardware RSS spreads the flows);
+* **dedicated IRQ CPUs** (the 2016 study's and perftune.py's shape): a few cores take every queue
+  IRQ (one per ``cores_per_irq_cpu`` cores, and no IRQ CPU with more than ``irq_cpu_max_queues``
+  queue IRQs), and RPS hands each rx queue's packets to the other physical cores of its IRQ
+  CPU's node.
 
-Where this does not fit the host the plan adapts and says why in
+``layout='auto'`` takes queue per core when the NIC has at least as many queues as the cores it is
+planned on, or when setting cores aside would leave RPS too few CPUs; else dedicated IRQ CPUs.
+
+The cores a NIC is planned on are its own NUMA node's when the kernel knows the node, else every
+node (round-robin, as the study did).  When that node lacks cores for what the plan needs, the
+nearest nodes by ``distance`` are taken, never all of them.  XPS partitions the steered CPUs: each
+is in exactly one tx queue's map, that of a queue whose IRQ CPU is on its node.  RFS: the next
+power of two >= connections, split evenly over the rx queues.  Application CPUs (nginx, the load
+generator) leave the dedicated IRQ cores and their siblings out.  Every decision is explained in
 ``reasons``.
 """
 
@@ -28,6 +34,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
 
 RPS_SCOPES = ('node', 'all')
 RPS_MODES = ('auto', 'on', 'off')
+LAYOUTS = ('auto', 'queue_per_core', 'dedicated')
 MAX_SOCK_FLOW_ENTRIES = 1 << 29
 TOPOLOGY_KEYS = ('online', 'possible', 'nodes', 'physical')
 
@@ -38,6 +45,10 @@ class PlanError(ValueError):
 
 def _popcount(bits):
     return bin(bits).count('1')
+
+
+def _ceil_div(numerator, denominator):
+    return -(-numerator // denominator)
 
 
 def _bits(value, what):
@@ -57,6 +68,27 @@ def _int(value, what, minimum=0, allow_none=False):
     if not isinstance(value, int) or value < minimum:
         raise PlanError("%s must be an integer >= %d, got %r" % (what, minimum, value))
     return value
+
+
+def _distances(raw, node_ids):
+    """topology distances ({node: {node: d}} or {node: [d, ...]} in node id order) -> {(a, b): d}."""
+    if not raw:
+        return {}
+    if not isinstance(raw, dict):
+        raise PlanError("topology distances must map a node id to its distances, got %r" % (raw,))
+    table = {}
+    for key, row in raw.items():
+        node = _int(key, 'topology distances node id')
+        if isinstance(row, dict):
+            pairs = [(_int(other, 'topology distances node id'), value) for other, value in row.items()]
+        elif isinstance(row, (list, tuple)) and len(row) == len(node_ids):
+            pairs = list(zip(node_ids, row))
+        else:
+            raise PlanError("topology distances of node %s: %r is neither a dict nor one distance per "
+                            "node (%d)" % (key, row, len(node_ids)))
+        for other, value in pairs:
+            table[(node, other)] = _int(value, 'distance from node %s to node %s' % (node, other), 1)
+    return table
 
 
 def _normalise_topology(topology):
@@ -90,6 +122,28 @@ def _normalise_topology(topology):
         # without per-CPU records, every CPU below the width that is not online counts as offline;
         # with them, a hole in the possible CPUs is not an offline CPU
         offline |= ((1 << possible) - 1) & ~online
+    # each CPU's core (its hyperthread siblings, itself included); a CPU with none is its own core.
+    # From the per-CPU records where there are (cheaper than parsing a list per CPU), else siblings.
+    core_of = {}
+    records = [rec for rec in topology.get('cpus') or [] if rec.get('online', True) and rec.get('core') is not None]
+    if records:
+        groups = {}
+        for rec in records:
+            groups.setdefault((rec.get('socket'), rec['core']), []).append(rec['cpu'])
+        for members in groups.values():
+            members = tuple(sorted(members))
+            for cpu in members:
+                core_of[cpu] = members
+    else:
+        parsed = {}
+        for cpu, text in (topology.get('siblings') or {}).items():
+            if text not in parsed:
+                parsed[text] = tuple(bits_to_list(_bits(text, 'topology siblings of CPU %s' % cpu) & online))
+            core_of[_int(cpu, 'topology siblings CPU')] = parsed[text]
+    sockets = {}
+    for key, cpus in (topology.get('sockets') or {}).items():
+        sockets[_int(key, 'socket id')] = _bits(cpus, 'topology socket %s' % key)
+    node_ids = sorted(nodes)
     return {
         'online': online,
         'possible': possible,
@@ -97,6 +151,9 @@ def _normalise_topology(topology):
         'offline': offline,
         'nodes': nodes,
         'physical': _bits(topology['physical'], 'topology physical') & online,
+        'core_of': core_of,
+        'sockets': sockets,
+        'distances': _distances(topology.get('distances'), node_ids),
     }
 
 
@@ -150,19 +207,84 @@ class _Formatter(object):
         return self.masks[bits]
 
 
-def _node_of(cpu, nodes):
-    for node, node_bits in nodes.items():
-        if node_bits >> cpu & 1:
-            return node
-    return None
+class _Host(object):
+    """The host as the plan sees it: housekeeping CPUs, their cores per node, node distances."""
 
+    def __init__(self, topo, card):
+        self.card = card
+        self.name = card['name']
+        self.online = topo['online']
+        self.nodes = topo['nodes']
+        self.node_ids = sorted(topo['nodes'])
+        self.housekeeping = topo['online'] & ~topo['isolated']
+        self.distances = topo['distances']
+        self.sockets = topo['sockets']
+        core_of = topo['core_of']
+        # cores: (first housekeeping thread, every housekeeping thread as a mask) per node, CPU order
+        node_of_cpu = {}
+        for node in self.node_ids:
+            for cpu in bits_to_list(self.nodes[node] & self.housekeeping):
+                node_of_cpu[cpu] = node
+        self.cores = dict((node, []) for node in self.node_ids)
+        self.core_bits = {}
+        self.first_threads = 0
+        firsts = []
+        for cpu in sorted(node_of_cpu):
+            if cpu in self.core_bits:
+                continue
+            threads = [thread for thread in core_of.get(cpu, (cpu,)) if thread in node_of_cpu] or [cpu]
+            core = 0
+            for thread in threads:
+                core |= 1 << thread
+            self.cores[node_of_cpu[cpu]].append((cpu, core))
+            firsts.append(cpu)
+            for thread in threads:
+                self.core_bits[thread] = core
+        self.first_threads = _bits(firsts, 'first threads')
+        self._node_of = node_of_cpu
 
-def _first_cpus(node_bits, physical, count):
-    """The first ``count`` CPUs of a node, physical cores first."""
-    chosen = bits_to_list(node_bits & physical)[:count]
-    if len(chosen) < count:
-        chosen += [cpu for cpu in bits_to_list(node_bits) if cpu not in chosen][:count - len(chosen)]
-    return chosen
+    def node_of(self, cpu):
+        if cpu in self._node_of:
+            return self._node_of[cpu]
+        for node, node_bits in self.nodes.items():
+            if node_bits >> cpu & 1:
+                return node
+        return None
+
+    def socket_of(self, node):
+        first = self.nodes[node] & -self.nodes[node]
+        for socket, bits in self.sockets.items():
+            if bits & first:
+                return socket
+        return None
+
+    def distance(self, node, other):
+        if (node, other) in self.distances:
+            return self.distances[(node, other)]
+        # without a distance table: the same node, then the same socket, then the rest (ACPI's SLIT
+        # gives 10 for local and 20 for the default remote distance)
+        if node == other:
+            return 10
+        socket = self.socket_of(node)
+        return 11 if socket is not None and socket == self.socket_of(other) else 20
+
+    def near(self, node, other):
+        """other is in node's package: the same socket where the topology says, else closer than 20."""
+        socket, theirs = self.socket_of(node), self.socket_of(other)
+        if socket is not None and theirs is not None:
+            return socket == theirs
+        return self.distance(node, other) < 20
+
+    def nearest(self, node, candidates):
+        """candidates (node ids other than node) grouped by distance from node, nearest first."""
+        tiers = {}
+        for other in candidates:
+            if other != node:
+                tiers.setdefault(self.distance(node, other), []).append(other)
+        return [(dist, sorted(tiers[dist])) for dist in sorted(tiers)]
+
+    def cores_in(self, node_list):
+        return [core for node in node_list for core in self.cores.get(node, [])]
 
 
 def _cpu_notes(topo, possible):
@@ -178,89 +300,219 @@ def _cpu_notes(topo, possible):
     return reasons
 
 
-def _irq_step(host, irq_cpus, irq_cpus_per_node, nic_local):
-    """The IRQ CPUs in order, each queue vector's IRQs on one of them, and why."""
-    name, card, online, nodes = host['name'], host['card'], host['online'], host['nodes']
-    housekeeping, physical, node_ids = host['housekeeping'], host['physical'], host['node_ids']
+def _region(host, nic_local):
+    """The NIC's own node when the plan keeps to it (None: every node), and why."""
+    card = host.card
+    if card['node'] is not None and nic_local and card['node'] in host.nodes and host.cores[card['node']]:
+        return card['node'], ["%s is attached to NUMA node %d: its IRQs and XPS stay on that node, since "
+                              "remote IRQ handling crosses the interconnect for every packet."
+                              % (host.name, card['node'])]
+    if card['node'] is not None and card['node'] not in host.nodes:
+        why = "%s reports NUMA node %d, which has no online CPU" % (host.name, card['node'])
+    elif card['node'] is not None and nic_local:
+        why = "every CPU of %s's NUMA node %d is isolated" % (host.name, card['node'])
+    elif card['node'] is not None:
+        why = "nic_local is false"
+    else:
+        why = "%s does not report a NUMA node (numa_node -1)" % host.name
+    return None, ["%s: the plan spreads %s over every NUMA node, round-robin." % (why, host.name)]
+
+
+def _interleave(per_node):
+    """Lists per node -> one list taking each node's first, then each node's second, and so on."""
+    merged = []
+    for rank in range(max([len(items) for items in per_node] or [0])):
+        merged += [items[rank] for items in per_node if len(items) > rank]
+    return merged
+
+
+def _per_core_cpus(host, local, count):
+    """IRQ CPUs of the queue-per-core layout: one per core of the NIC's node (then the nearer nodes
+    of its socket when it has too few), then the cores' other threads; and why."""
     reasons = []
+    if local is None:
+        nodes = host.node_ids
+        firsts = _interleave([[cpu for cpu, _core in host.cores[node]] for node in nodes])
+    else:
+        nodes = [local]
+        firsts = [cpu for cpu, _core in host.cores[local]]
+        if count > len(firsts):
+            same = [node for node in host.node_ids if node != local and host.near(local, node)]
+            for dist, tier in host.nearest(local, same):
+                if count <= len(firsts):
+                    break
+                nodes += tier
+                firsts += [cpu for cpu, _core in host.cores_in(tier)]
+                reasons.append("Node %d has fewer cores than %s's %d queues: node(s) %s of the same "
+                               "package (distance %d) take queues too." % (local, host.name, count,
+                                                                          ', '.join(map(str, tier)), dist))
+    others = []
+    if count > len(firsts):
+        for cpu, core in host.cores_in(nodes):
+            others += [thread for thread in bits_to_list(core) if thread != cpu]
+        if others:
+            reasons.append("%s has more queues than cores on its node(s): the cores' other threads "
+                           "take the rest, then queues share CPUs." % host.name)
+    return (firsts + others)[:max(count, 1)], reasons
+
+
+def _dedicated_cpus(host, local, vectors, irq_cpus_per_node, cores_per_irq_cpu, max_queues):
+    """IRQ CPUs of the dedicated layout (one thread per core, first cores of each node), and why."""
+    reasons = []
+    if local is not None:
+        cores = host.cores[local]
+        if irq_cpus_per_node is not None:
+            count, rule = irq_cpus_per_node, 'irq_cpus_per_node'
+        else:
+            count = max(_ceil_div(len(cores), cores_per_irq_cpu), _ceil_div(vectors, max_queues))
+            rule = 'one per %d cores, at most %d queue IRQs each' % (cores_per_irq_cpu, max_queues)
+        count = max(1, min(count, vectors, len(cores) - 1))
+        chosen = [cpu for cpu, _core in cores[:count]]
+        where = "node %d's first cores" % local
+    else:
+        total = len(host.cores_in(host.node_ids))
+        if irq_cpus_per_node is not None:
+            per_node = [irq_cpus_per_node] * len(host.node_ids)
+            rule = 'irq_cpus_per_node'
+        else:
+            count = max(_ceil_div(total, cores_per_irq_cpu), _ceil_div(vectors, max_queues), len(host.node_ids))
+            count = min(count, vectors)
+            per_node = [count // len(host.node_ids) + (1 if i < count % len(host.node_ids) else 0)
+                        for i in range(len(host.node_ids))]
+            rule = 'one per %d cores and at least one per node, at most %d queue IRQs each' % (
+                cores_per_irq_cpu, max_queues)
+        picks = []
+        for node, want in zip(host.node_ids, per_node):
+            cores = host.cores[node]
+            # leave RPS a core on the node where there is more than one
+            take = min(want, len(cores) - 1) if len(cores) > 1 else min(want, len(cores))
+            picks.append([cpu for cpu, _core in cores[:take]])
+        chosen = _interleave(picks)
+        where = "the first cores of each node, round-robin"
+    busiest = _ceil_div(vectors, len(chosen))
+    reasons.append("Dedicated IRQ CPUs (%s): %s, %s; at most %d queue IRQ(s) each."
+                   % (rule, ', '.join(map(str, chosen)), where, busiest))
+    if busiest > max_queues and irq_cpus_per_node is None:
+        reasons.append("%s's %d queues exceed %d per IRQ CPU on the cores there are: channels sized "
+                       "to the layout (steering_plan_channels) would fix it." % (host.name, vectors, max_queues))
+    return chosen, reasons
+
+
+def _layout_step(host, local, layout, irq_cpus, policy):
+    """(layout, IRQ CPUs in queue order, reasons)."""
+    vectors = len(host.card['vectors'])
+    if not vectors:
+        return 'none', [], ["%s has no IRQs of its own (a virtual device such as veth or a bond): "
+                            "nothing to pin." % host.name]
     if irq_cpus is not None:
         chosen_bits = _bits(irq_cpus, 'irq_cpus')
-        bad = chosen_bits & ~online
+        bad = chosen_bits & ~host.online
         if bad or not chosen_bits:
             raise PlanError("irq_cpus %r: %s; online CPUs are %s" % (
                 irq_cpus, 'CPUs %s are not online' % format_list(bad) if bad else 'no CPU given',
-                format_list(online)))
-        irq_list = bits_to_list(chosen_bits)
-        reasons.append("IRQ CPUs set explicitly: %s." % format_list(chosen_bits))
-    elif host['queue_per_cpu']:
-        irq_list = bits_to_list(housekeeping)
-        reasons.append("%s has %d rx queues for %d CPUs: a queue per CPU already, so queue "
-                       "vector i goes to CPU i and RSS does the spreading."
-                       % (name, card['rx'], _popcount(housekeeping)))
-    elif card['node'] is not None and nic_local and card['node'] in nodes and len(node_ids) > 1:
-        local = nodes[card['node']] & housekeeping
-        irq_list = _first_cpus(local, physical, irq_cpus_per_node * len(node_ids))
-        reasons.append("%s is attached to NUMA node %d: its IRQs go to that node's first CPUs %s, "
-                       "since remote IRQ handling crosses the interconnect for every packet."
-                       % (name, card['node'], format_list(irq_list)))
-    else:
-        per_node = [_first_cpus(nodes[node] & housekeeping, physical, irq_cpus_per_node)
-                    for node in node_ids]
-        irq_list = []
-        for rank in range(irq_cpus_per_node):
-            irq_list += [cpus[rank] for cpus in per_node if len(cpus) > rank]
-        if card['node'] is not None and card['node'] not in nodes:
-            reasons.append("%s reports NUMA node %d, which has no online CPU: IRQs spread over all "
-                           "nodes." % (name, card['node']))
-        reasons.append("IRQs of %s go round-robin to the first CPU of each NUMA node: %s."
-                       % (name, ', '.join(str(cpu) for cpu in irq_list)))
-    irq_affinity = {}
-    for index, vector in enumerate(card['vectors']):
-        cpu = irq_list[index % len(irq_list)]
-        for irq in vector:
-            irq_affinity[str(irq)] = str(cpu)
-    if not card['vectors']:
-        reasons.append("%s has no IRQs of its own (a virtual device such as veth): nothing to pin."
-                       % name)
-    return irq_list, irq_affinity, reasons
-
-
-def _rps_step(host, irq_list, rps, rps_scope, rps_min_cpus):
-    """Each rx queue's RPS CPUs ({rx-i: bits}, 0 when off), whether RPS is on, and why."""
-    card, nodes = host['card'], host['nodes']
-    queue_cpu = [irq_list[q % len(irq_list)] for q in range(card['rx'])]
-    available = host['physical'] & host['housekeeping'] & ~_bits(irq_list, 'irq_cpus')
-    reasons, rps_sets = [], []
-    rps_on = rps != 'off'
-    if rps == 'off':
-        reasons.append("RPS is turned off by policy.")
-    elif host['queue_per_cpu'] and rps == 'auto':
-        rps_on = False
-        reasons.append("RPS is off: with a hardware queue per CPU it would only add an "
-                       "inter-processor interrupt per packet batch.")
-    if rps_on:
-        for q in range(card['rx']):
-            if rps_scope == 'all':
-                cpus = available
-            else:
-                cpus = available & nodes.get(_node_of(queue_cpu[q], nodes), 0)
-                if not cpus:
-                    cpus = available
-            rps_sets.append(cpus)
-        smallest = min(_popcount(cpus) for cpus in rps_sets)
-        if rps == 'auto' and smallest < rps_min_cpus:
-            rps_on = False
-            reasons.append("RPS is off: only %d CPU(s) would share a queue's packets (rps_min_cpus "
-                           "is %d); on a 2-vCPU VM, RPS onto the only other CPU cut throughput "
-                           "by a third." % (smallest, rps_min_cpus))
-        elif rps_scope == 'all':
-            reasons.append("RPS (scope all, as the study wrote it): every rx queue -> physical "
-                           "cores %s, all nodes, minus the IRQ CPUs." % format_list(available))
+                format_list(host.online)))
+        return 'dedicated', bits_to_list(chosen_bits), ["IRQ CPUs set explicitly: %s." % format_list(chosen_bits)]
+    region_cores = len(host.cores[local]) if local is not None else len(host.cores_in(host.node_ids))
+    if layout == 'auto':
+        if vectors >= region_cores:
+            layout = 'queue_per_core'
+            why = ("%s has %d queues for %d cores: a queue per core, so RSS does the spreading and "
+                   "RPS stays off (scaling.rst)." % (host.name, vectors, region_cores))
+        elif policy['rps'] == 'off':
+            layout = 'queue_per_core'
+            why = ("RPS is off by policy, so CPUs set aside for IRQs would only take IRQs: each of "
+                   "%s's %d queues gets a core of its own." % (host.name, vectors))
         else:
-            reasons.append("RPS (scope node, as scaling.rst advises): each rx queue -> the physical "
-                           "cores of its IRQ CPU's node minus the IRQ CPUs, no hyperthread "
-                           "siblings.")
-    return dict(('rx-%d' % q, rps_sets[q] if rps_on else 0) for q in range(card['rx'])), rps_on, reasons
+            chosen, _ = _dedicated_cpus(host, local, vectors, policy['irq_cpus_per_node'],
+                                        policy['cores_per_irq_cpu'], policy['irq_cpu_max_queues'])
+            spare = _rps_pool(host, chosen)
+            smallest = min(_popcount(spare & host.nodes[host.node_of(cpu)]) for cpu in chosen)
+            if policy['rps'] == 'auto' and smallest < policy['rps_min_cpus']:
+                layout = 'queue_per_core'
+                why = ("%s has %d queues for %d cores, but setting cores aside for IRQs would leave RPS "
+                       "only %d CPU(s) (rps_min_cpus %d): each queue gets a core of its own and RPS "
+                       "stays off." % (host.name, vectors, region_cores, smallest, policy['rps_min_cpus']))
+            else:
+                layout = 'dedicated'
+                why = ("%s has %d queues for %d cores: dedicated IRQ CPUs, and RPS hands the packets "
+                       "to the other cores of their node." % (host.name, vectors, region_cores))
+        reasons = ["Layout auto: " + why[0].lower() + why[1:]]
+    else:
+        reasons = ["Layout %s, set by policy." % layout]
+    if layout == 'queue_per_core':
+        chosen, why = _per_core_cpus(host, local, vectors)
+    else:
+        chosen, why = _dedicated_cpus(host, local, vectors, policy['irq_cpus_per_node'],
+                                      policy['cores_per_irq_cpu'], policy['irq_cpu_max_queues'])
+    return layout, chosen, reasons + why
+
+
+def _irq_cores(host, irq_list):
+    bits = 0
+    for cpu in irq_list:
+        bits |= host.core_bits.get(cpu, 1 << cpu)
+    return bits
+
+
+def _rps_pool(host, irq_list):
+    """The CPUs RPS may use: one thread per core, housekeeping, not an IRQ CPU's core."""
+    return host.first_threads & ~_irq_cores(host, irq_list)
+
+
+def _rps_step(host, local, layout, irq_list, rps, rps_scope, rps_min_cpus):
+    """Each rx queue's RPS CPUs ({rx-i: bits}, 0 when off), whether RPS is on, and why."""
+    card = host.card
+    rx = card['rx']
+    reasons, rps_sets = [], []
+    if rps == 'off':
+        return dict(('rx-%d' % q, 0) for q in range(rx)), False, ["RPS is turned off by policy."]
+    if rps == 'auto' and layout == 'queue_per_core':
+        return dict(('rx-%d' % q, 0) for q in range(rx)), False, [
+            "RPS is off: each queue's IRQ has a core of its own, and RPS would only add an "
+            "inter-processor interrupt per packet batch."]
+    if rps == 'auto' and layout == 'none':
+        return dict(('rx-%d' % q, 0) for q in range(rx)), False, [
+            "RPS is off: a virtual device's packets are processed on the CPU that sent them, and RPS "
+            "would only add a hop (turn it on to spread them)."]
+    pool = _rps_pool(host, irq_list)
+    region = host.nodes[local] if local is not None else host.online
+    far = {}
+    for q in range(rx):
+        if layout == 'none':
+            cpus = pool & region
+        elif rps_scope == 'all':
+            cpus = pool
+        else:
+            node = host.node_of(irq_list[q % len(irq_list)])
+            cpus = pool & host.nodes[node]
+            if not cpus:
+                for dist, tier in host.nearest(node, [n for n in host.node_ids if pool & host.nodes[n]]):
+                    for other in tier:
+                        cpus |= pool & host.nodes[other]
+                    far.setdefault((node, dist, tuple(tier)), []).append(q)
+                    break
+        rps_sets.append(cpus)
+    smallest = min(_popcount(cpus) for cpus in rps_sets)
+    if rps == 'auto' and smallest < rps_min_cpus:
+        reasons.append("RPS is off: only %d CPU(s) would share a queue's packets (rps_min_cpus "
+                       "is %d); on a 2-vCPU VM, RPS onto the only other CPU cut throughput "
+                       "by a third." % (smallest, rps_min_cpus))
+        return dict(('rx-%d' % q, 0) for q in range(rx)), False, reasons
+    if layout == 'none':
+        reasons.append("RPS: every rx queue -> the physical cores %s (no IRQ CPU to leave out)."
+                       % format_list(rps_sets[0]))
+    elif rps_scope == 'all':
+        reasons.append("RPS (scope all, as the study wrote it): every rx queue -> physical "
+                       "cores %s, all nodes, minus the IRQ CPUs." % format_list(pool))
+    else:
+        reasons.append("RPS (scope node, as scaling.rst advises): each rx queue -> the physical "
+                       "cores of its IRQ CPU's node minus the IRQ CPUs' cores, no hyperthread "
+                       "siblings.")
+    for (node, dist, tier), queues in sorted(far.items()):
+        reasons.append("Node %d has no core left for RPS: rx queue(s) %s go to node(s) %s, the nearest "
+                       "with free cores (distance %d), not node-local." % (
+                           node, ', '.join(map(str, queues)), ', '.join(map(str, tier)), dist))
+    return dict(('rx-%d' % q, rps_sets[q]) for q in range(rx)), True, reasons
 
 
 def _rfs_step(card, rps_on, connections):
@@ -284,46 +536,102 @@ def _rfs_step(card, rps_on, connections):
     return entries, dict(('rx-%d' % q, per_queue) for q in range(card['rx'])), reasons
 
 
-def _xps_step(host, irq_list):
-    """Each tx queue's XPS CPUs ({tx-i: bits}; empty with one tx queue), and why."""
-    card, nodes, node_ids = host['card'], host['nodes'], host['node_ids']
-    xps_bits = {}
+def _xps_step(host, local, irq_list):
+    """Each tx queue's XPS CPUs ({tx-i: bits}), and why.
+
+    A partition: every CPU of the steered nodes is in exactly one map. Each tx queue first takes its
+    IRQ CPU's core (the first queue on that CPU does); the node's other cores are then dealt out in
+    order so that the node's queues get as even a share as the cores allow."""
+    card = host.card
     if card['tx'] == 1:
-        return xps_bits, ["%s has a single tx queue: XPS has nothing to choose, so it is not set." % host['name']]
-    if host['queue_per_cpu']:
-        for q in range(card['tx']):
-            xps_bits['tx-%d' % q] = 1 << irq_list[q] if q < len(irq_list) else 0
-        return xps_bits, ["XPS: tx queue i <- CPU i, matching the queue-per-CPU IRQ layout."]
-    for q in range(card['tx']):
-        xps_bits['tx-%d' % q] = nodes[node_ids[q % len(node_ids)]]
-    return xps_bits, ["XPS: tx queue i <- every CPU (hyperthreads included) of NUMA node i mod %d."
-                      % len(node_ids)]
+        return {}, ["%s has a single tx queue: XPS has nothing to choose, so it is not set." % host.name]
+    if not irq_list:
+        return {}, ["%s has no IRQs: XPS has no completion CPU to follow, so the kernel's hash "
+                    "picks the tx queue." % host.name]
+    steered = [local] if local is not None else host.node_ids
+    xps = dict(('tx-%d' % q, 0) for q in range(card['tx']))
+    unsteered = []
+    for node in steered:
+        queues = [q for q in range(card['tx']) if host.nodes[node] >> irq_list[q % len(irq_list)] & 1]
+        cores = host.cores[node]
+        if not queues:
+            unsteered.append(node)
+            continue
+        # each queue takes its IRQ CPU (the first queue on a CPU does), then the free threads of
+        # that CPU's core; the node's untouched cores are dealt out after
+        owner = {}
+        for q in queues:
+            owner.setdefault(irq_list[q % len(irq_list)], q)
+        for cpu, q in list(owner.items()):
+            for thread in bits_to_list(host.core_bits.get(cpu, 1 << cpu)):
+                owner.setdefault(thread, q)
+        bits = dict((q, 0) for q in queues)
+        for cpu, q in owner.items():
+            bits[q] |= 1 << cpu
+        taken = 0
+        for mask in bits.values():
+            taken |= mask
+        free = [core for _cpu, core in cores if not core & taken]
+        share = [len(cores) // len(queues) + (1 if i < len(cores) % len(queues) else 0)
+                 for i in range(len(queues))]
+        for i, q in enumerate(queues):
+            have = 1 if bits[q] else 0
+            while have < share[i] and free:
+                bits[q] |= free.pop(0)
+                have += 1
+        for core in free:   # only when queues' own cores outnumbered their shares
+            bits[queues[-1]] |= core
+        for q in queues:
+            xps['tx-%d' % q] = bits[q]
+    reasons = ["XPS partitions the CPUs of %s: each CPU is in exactly one tx queue's map, a queue "
+               "whose IRQ CPU is on its node, starting with the IRQ CPU's own core (scaling.rst)."
+               % ('node %d' % local if local is not None else 'every node')]
+    if unsteered:
+        reasons.append("Node(s) %s serve no tx queue's IRQ: their CPUs are left to the kernel's hash."
+                       % ', '.join(map(str, unsteered)))
+    return xps, reasons
 
 
-def _worker_step(host):
-    """The CPUs of the benchmark's workers (one per physical core), and why."""
-    workers = host['physical'] & host['housekeeping']
-    return workers, ["nginx workers and the load generator run on the physical cores %s, one "
-                     "worker per core." % format_list(workers)]
+def _app_step(host, layout, irq_list, include_irq_cpus):
+    """The CPUs left for applications (nginx workers, the load generator): one thread per core."""
+    cores = host.first_threads
+    if layout != 'dedicated':
+        return cores, ["Applications (nginx workers, the load generator) run on the physical cores %s, "
+                       "one per core%s." % (format_list(cores), ', the queues\' IRQ CPUs included: every '
+                                            'core serves a queue' if layout == 'queue_per_core' else '')]
+    if include_irq_cpus:
+        return cores, ["Applications run on the physical cores %s, the IRQ CPUs included, as the "
+                       "study ran them (app_cpus_with_irq)." % format_list(cores)]
+    left = cores & ~_irq_cores(host, irq_list)
+    if not left:
+        return cores, ["Every core handles IRQs: applications share them (%s)." % format_list(cores)]
+    return left, ["Applications (nginx workers, the load generator) run on the physical cores %s: the "
+                  "dedicated IRQ CPUs and their siblings are left to the NIC." % format_list(left)]
 
 
 def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto',
-                  irq_cpus=None, irq_cpus_per_node=1, rps_min_cpus=2, nic_local=True,
-                  possible_cpus=None):
+                  irq_cpus=None, irq_cpus_per_node=None, rps_min_cpus=2, nic_local=True,
+                  possible_cpus=None, layout='auto', cores_per_irq_cpu=16, irq_cpu_max_queues=4,
+                  app_cpus_with_irq=False):
     """Compute the steering plan for one NIC on one host. See the module docstring."""
     topo = _normalise_topology(topology)
     card = _normalise_nic(nic)
     connections = _int(connections, 'connections')
-    irq_cpus_per_node = _int(irq_cpus_per_node, 'irq_cpus_per_node', 1)
+    irq_cpus_per_node = _int(irq_cpus_per_node, 'irq_cpus_per_node', 1, allow_none=True)
     rps_min_cpus = _int(rps_min_cpus, 'rps_min_cpus', 1)
+    cores_per_irq_cpu = _int(cores_per_irq_cpu, 'cores_per_irq_cpu', 1)
+    irq_cpu_max_queues = _int(irq_cpu_max_queues, 'irq_cpu_max_queues', 1)
     if rps_scope not in RPS_SCOPES:
         raise PlanError("rps_scope %r is not valid; use one of: %s" % (rps_scope, ', '.join(RPS_SCOPES)))
     if isinstance(rps, bool):
         rps = 'on' if rps else 'off'
     if rps not in RPS_MODES:
         raise PlanError("rps %r is not valid; use one of: %s" % (rps, ', '.join(RPS_MODES)))
-    if not isinstance(nic_local, bool):
-        raise PlanError("nic_local must be true or false, got %r" % (nic_local,))
+    if layout not in LAYOUTS:
+        raise PlanError("layout %r is not valid; use one of: %s" % (layout, ', '.join(LAYOUTS)))
+    for flag, value in (('nic_local', nic_local), ('app_cpus_with_irq', app_cpus_with_irq)):
+        if not isinstance(value, bool):
+            raise PlanError("%s must be true or false, got %r" % (flag, value))
     possible = topo['possible']
     if possible_cpus is not None:
         possible = _int(possible_cpus, 'possible_cpus', 1)
@@ -331,32 +639,39 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
             raise PlanError("possible_cpus %d is smaller than the online CPUs %s need"
                             % (possible, format_list(topo['online'])))
 
-    host = {'name': card['name'], 'card': card, 'online': topo['online'], 'nodes': topo['nodes'],
-            'physical': topo['physical'], 'housekeeping': topo['online'] & ~topo['isolated'],
-            'node_ids': sorted(topo['nodes'])}
-    if not host['housekeeping']:
+    host = _Host(topo, card)
+    if not host.housekeeping:
         raise PlanError("every online CPU (%s) is isolated: no CPU is left for IRQs and RPS"
-                        % format_list(host['online']))
-    n_house = _popcount(host['housekeeping'])
-    host['queue_per_cpu'] = card['rx'] >= n_house and n_house > 1 and irq_cpus is None
+                        % format_list(host.online))
+    policy = {'rps': rps, 'rps_min_cpus': rps_min_cpus, 'irq_cpus_per_node': irq_cpus_per_node,
+              'cores_per_irq_cpu': cores_per_irq_cpu, 'irq_cpu_max_queues': irq_cpu_max_queues}
 
     reasons = _cpu_notes(topo, possible)
-    irq_list, irq_affinity, why = _irq_step(host, irq_cpus, irq_cpus_per_node, nic_local)
+    if nic.get('irq_note'):
+        reasons.append(str(nic['irq_note']))
+    local, why = _region(host, nic_local)
     reasons += why
-    rps_bits, rps_on, why = _rps_step(host, irq_list, rps, rps_scope, rps_min_cpus)
+    layout, irq_list, why = _layout_step(host, local, layout, irq_cpus, policy)
+    reasons += why
+    irq_affinity = {}
+    for index, vector in enumerate(card['vectors']):
+        for irq in vector:
+            irq_affinity[str(irq)] = str(irq_list[index % len(irq_list)])
+    rps_bits, rps_on, why = _rps_step(host, local, layout, irq_list, rps, rps_scope, rps_min_cpus)
     reasons += why
     entries, rps_flow_cnt, why = _rfs_step(card, rps_on, connections)
     reasons += why
-    xps_bits, why = _xps_step(host, irq_list)
+    xps_bits, why = _xps_step(host, local, irq_list)
     reasons += why
-    workers, why = _worker_step(host)
+    apps, why = _app_step(host, layout, irq_list, app_cpus_with_irq)
     reasons += why
 
-    name, irq_bits, fmt = card['name'], _bits(irq_list, 'irq_cpus'), _Formatter(possible)
+    fmt = _Formatter(possible)
     return {
-        'interface': name,
+        'interface': card['name'],
+        'layout': layout,
         'possible_cpus': possible,
-        'irq_cpus': format_list(irq_bits),
+        'irq_cpus': format_list(irq_list),
         'irq_affinity': irq_affinity,
         'rps_cpus': dict((q, fmt.list(bits)) for q, bits in rps_bits.items()),
         'rps_masks': dict((q, fmt.mask(bits)) for q, bits in rps_bits.items()),
@@ -364,7 +679,8 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
         'xps_masks': dict((q, fmt.mask(bits)) for q, bits in xps_bits.items()),
         'rps_flow_cnt': rps_flow_cnt,
         'rps_sock_flow_entries': entries,
-        'nginx_worker_cpus': format_list(workers),
-        'loadgen_cpus': format_list(workers),
+        'app_cpus': format_list(apps),
+        'nginx_worker_cpus': format_list(apps),
+        'loadgen_cpus': format_list(apps),
         'reasons': reasons,
     }

@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import PlanError, steering_plan
 from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import parse_lscpu
-from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import numa_topology, read as fixture
+from ansible_collections.lowlat.k8snet.tests.unit.plan_rules import broken, cpus
 
 REQUIRED = ('irq_affinity', 'rps_cpus', 'xps_cpus', 'rps_flow_cnt', 'rps_sock_flow_entries',
             'nginx_worker_cpus', 'loadgen_cpus', 'reasons')
@@ -26,27 +27,34 @@ STUDY_NIC = {'name': 'eth0', 'rx_queues': 2, 'tx_queues': 2, 'irqs': [60, 61], '
 
 
 def test_study_host_gives_the_study_numbers():
-    plan = steering_plan(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC, connections=60000)
+    """The study's settings (study.md): IRQs on 0 and 9, rps_cpus 1-8,10-17 on both queues, XPS per
+    node, 65536 / 32768, nginx on 0-17; with the study's RPS scope and application CPUs."""
+    plan = steering_plan(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC, connections=60000, rps_scope='all',
+                         app_cpus_with_irq=True)
     for key in REQUIRED:
         assert key in plan
+    assert plan['layout'] == 'dedicated'
     assert plan['irq_affinity'] == {'60': '0', '61': '9'}
-    # kernel guidance: each queue's RPS CPUs in its IRQ CPU's node, minus the IRQ CPUs
-    assert plan['rps_cpus'] == {'rx-0': '1-8', 'rx-1': '10-17'}
+    assert plan['rps_cpus'] == {'rx-0': '1-8,10-17', 'rx-1': '1-8,10-17'}
+    assert plan['rps_masks'] == {'rx-0': '00000000,0003fdfe', 'rx-1': '00000000,0003fdfe'}
     assert plan['xps_cpus'] == {'tx-0': '0-8,18-26', 'tx-1': '9-17,27-35'}
     assert plan['xps_masks'] == {'tx-0': '00000000,07fc01ff', 'tx-1': '0000000f,f803fe00'}
     assert plan['rps_sock_flow_entries'] == 65536
     assert plan['rps_flow_cnt'] == {'rx-0': 32768, 'rx-1': 32768}
-    assert plan['nginx_worker_cpus'] == '0-17'
-    assert plan['loadgen_cpus'] == '0-17'
+    assert plan['nginx_worker_cpus'] == plan['loadgen_cpus'] == '0-17'
     assert plan['possible_cpus'] == 36
     assert all(isinstance(reason, str) and reason.endswith('.') for reason in plan['reasons'])
+    assert broken(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC, plan, rps_scope='all', apps_with_irq=True) == []
     json.dumps(plan)
 
 
-def test_study_literal_scope_all():
-    plan = steering_plan(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC, rps_scope='all')
-    assert plan['rps_cpus'] == {'rx-0': '1-8,10-17', 'rx-1': '1-8,10-17'}
-    assert plan['rps_masks'] == {'rx-0': '00000000,0003fdfe', 'rx-1': '00000000,0003fdfe'}
+def test_study_host_by_default_keeps_rps_on_the_node_and_apps_off_the_irq_cores():
+    plan = steering_plan(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC)
+    assert plan['irq_affinity'] == {'60': '0', '61': '9'}
+    assert plan['rps_cpus'] == {'rx-0': '1-8', 'rx-1': '10-17'}
+    # the IRQ cores 0 and 9 and their hyperthreads 18 and 27 are left to the NIC
+    assert plan['app_cpus'] == plan['nginx_worker_cpus'] == '1-8,10-17'
+    assert broken(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC, plan) == []
 
 
 def test_plan_is_deterministic():
@@ -55,50 +63,64 @@ def test_plan_is_deterministic():
     assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
 
 
-def test_vm2_veth_turns_rps_and_rfs_off():
+def test_vm2_veth_has_no_irqs_and_rps_stays_off():
     nic = {'name': 'eth0', 'rx_queues': 1, 'tx_queues': 1, 'irqs': [], 'numa_node': None}
     plan = steering_plan(topo('vm2_lscpu.txt'), nic)
+    assert plan['layout'] == 'none' and plan['irq_cpus'] == ''
     assert plan['irq_affinity'] == {}
     assert plan['rps_cpus'] == {'rx-0': ''}
     assert plan['rps_flow_cnt'] == {'rx-0': 0}
     assert plan['rps_sock_flow_entries'] == 0
     assert plan['xps_cpus'] == {}
     assert plan['rps_masks'] == {'rx-0': '00000000'}
+    assert plan['app_cpus'] == '0-1'
     text = ' '.join(plan['reasons'])
-    assert 'cut throughput by a third' in text
+    assert 'processed on the CPU that sent them' in text
     assert 'single tx queue' in text
     assert 'no IRQs of its own' in text
 
 
-def test_vm2_virtio_pins_both_vectors_of_a_queue_together():
+def test_vm2_virtio_one_queue_two_cpus_keeps_its_irq_and_rps_off():
     nic = {'name': 'eth0', 'rx_queues': 1, 'tx_queues': 1, 'irqs': [38, 39], 'queues': [[38, 39]]}
     plan = steering_plan(topo('vm2_lscpu.txt'), nic)
+    # setting CPU 0 aside would leave RPS one CPU (< rps_min_cpus 2): queue per core, RPS off
+    assert plan['layout'] == 'queue_per_core'
     assert plan['irq_affinity'] == {'38': '0', '39': '0'}
     assert plan['rps_cpus'] == {'rx-0': ''}
+    assert any('cut throughput' in r or 'only 1 CPU' in r for r in plan['reasons'])
 
 
 def test_rps_on_forces_it_even_on_a_small_host():
     nic = {'name': 'eth0', 'rx_queues': 1, 'tx_queues': 1, 'irqs': []}
     plan = steering_plan(topo('vm2_lscpu.txt'), nic, rps='on', connections=1000)
-    assert plan['rps_cpus'] == {'rx-0': '1'}
+    # no IRQ CPU to leave out: every physical core
+    assert plan['rps_cpus'] == {'rx-0': '0-1'}
     assert plan['rps_sock_flow_entries'] == 1024 and plan['rps_flow_cnt'] == {'rx-0': 1024}
+    one_irq = steering_plan(topo('vm2_lscpu.txt'), dict(nic, irqs=[38]), rps='on', connections=1000)
+    assert one_irq['layout'] == 'dedicated' and one_irq['rps_cpus'] == {'rx-0': '1'}
 
 
 def test_queue_per_cpu_uses_rss_not_rps():
     topology = parse_lscpu('# CPU,Core,Socket,Node\n' + ''.join('%d,%d,0,0\n' % (c, c) for c in range(8)))
     nic = {'name': 'ens1f0', 'rx_queues': 8, 'tx_queues': 8, 'irqs': list(range(151, 159))}
     plan = steering_plan(topology, nic)
+    assert plan['layout'] == 'queue_per_core'
     assert plan['irq_affinity'] == dict((str(151 + i), str(i)) for i in range(8))
     assert set(plan['rps_cpus'].values()) == {''}
     assert plan['xps_cpus'] == dict(('tx-%d' % i, str(i)) for i in range(8))
     assert plan['rps_sock_flow_entries'] == 0
-    assert any('a queue per CPU already' in reason for reason in plan['reasons'])
+    assert plan['app_cpus'] == '0-7'
+    assert any('a queue per core' in reason for reason in plan['reasons'])
+    assert broken(topology, nic, plan) == []
 
 
 def test_256_cpus_8_nodes_unknown_nic_node():
     nic = {'name': 'ens3f0np0', 'rx_queues': 8, 'tx_queues': 8, 'irqs': list(range(81, 89)),
            'numa_node': None}
-    plan = steering_plan(topo('epyc_256_lscpu.txt'), nic, connections=200000)
+    topology = topo('epyc_256_lscpu.txt')
+    plan = steering_plan(topology, nic, connections=200000)
+    # 128 cores, 8 queues: dedicated; one IRQ CPU per 16 cores and at least one per node = 8
+    assert plan['layout'] == 'dedicated'
     assert plan['irq_cpus'] == '0,16,32,48,64,80,96,112'
     assert plan['irq_affinity']['81'] == '0' and plan['irq_affinity']['88'] == '112'
     assert plan['rps_cpus']['rx-0'] == '1-15'
@@ -108,17 +130,22 @@ def test_256_cpus_8_nodes_unknown_nic_node():
     assert len(plan['xps_masks']['tx-0'].split(',')) == 8
     assert plan['rps_sock_flow_entries'] == 262144
     assert plan['rps_flow_cnt']['rx-3'] == 32768
-    assert plan['nginx_worker_cpus'] == '0-127'
+    assert broken(topology, nic, plan) == []
 
 
 def test_nic_on_a_known_node_keeps_irqs_local():
     nic = {'name': 'ens3f0np0', 'rx_queues': 8, 'tx_queues': 8, 'irqs': list(range(81, 89)),
            'numa_node': 1}
-    plan = steering_plan(topo('epyc_256_lscpu.txt'), nic)
-    assert plan['irq_cpus'] == '16-23'
-    assert set(plan['rps_cpus'].values()) == {'24-31'}
+    topology = topo('epyc_256_lscpu.txt')
+    plan = steering_plan(topology, nic)
+    node1 = cpus(topology['nodes']['1'])
+    # 16 cores on node 1, 8 queues: two IRQ CPUs (8 queues / 4 each), RPS on the other 14 cores
+    assert plan['irq_cpus'] == '16-17'
+    assert set(plan['rps_cpus'].values()) == {'18-31'}
+    assert set().union(*[cpus(v) for v in plan['xps_cpus'].values()]) == node1
     assert any('attached to NUMA node 1' in reason for reason in plan['reasons'])
-    spread = steering_plan(topo('epyc_256_lscpu.txt'), nic, nic_local=False)
+    assert broken(topology, nic, plan) == []
+    spread = steering_plan(topology, nic, nic_local=False)
     assert spread['irq_cpus'] == '0,16,32,48,64,80,96,112'
 
 
@@ -127,21 +154,22 @@ def test_isolated_cpus_get_no_irqs_rps_or_workers():
     plan = steering_plan(topology, STUDY_NIC)
     assert plan['irq_affinity'] == {'60': '5', '61': '9'}
     assert plan['rps_cpus'] == {'rx-0': '6-8', 'rx-1': '10-17'}
-    assert plan['nginx_worker_cpus'] == '5-17'
+    assert plan['nginx_worker_cpus'] == '6-8,10-17'
     assert any('isolated' in reason for reason in plan['reasons'])
+    assert broken(topology, STUDY_NIC, plan) == []
 
 
 def test_offline_cpus_are_left_out_but_mask_width_stays():
     topology = topo('offline_16_lscpu.txt')
-    plan = steering_plan(topology, {'name': 'eth0', 'rx_queues': 2, 'tx_queues': 2, 'irqs': [70, 71]},
-                         rps_min_cpus=1)
+    nic = {'name': 'eth0', 'rx_queues': 2, 'tx_queues': 2, 'irqs': [70, 71]}
+    plan = steering_plan(topology, nic, rps_min_cpus=1)
     assert plan['irq_affinity'] == {'70': '0', '71': '4'}
     assert plan['rps_cpus'] == {'rx-0': '1-3', 'rx-1': '5,15'}
     assert plan['xps_cpus']['tx-1'] == '4-5,12-13,15'
     assert plan['rps_masks']['rx-1'] == '00008020'
     assert any('6-7,14 are offline' in reason for reason in plan['reasons'])
-    wide = steering_plan(topology, {'name': 'eth0', 'rx_queues': 2, 'tx_queues': 2},
-                         possible_cpus=64, rps_min_cpus=1)
+    assert broken(topology, nic, plan) == []
+    wide = steering_plan(topology, nic, possible_cpus=64, rps_min_cpus=1)
     assert wide['rps_masks']['rx-1'] == '00000000,00008020'
 
 
@@ -221,3 +249,131 @@ def test_a_hole_in_the_possible_cpus_is_neither_offline_nor_refused():
         used |= set(int(c) for part in cpus.split(',') if part for c in
                     (range(int(part.split('-')[0]), int(part.split('-')[-1]) + 1)))
     assert 11 in used and not used & {4, 5, 6, 7}
+
+
+# Host shapes from public captures (fixtures/SOURCES.md); which threads share a core is the
+# kernel's x86 enumeration (CPU c and c + CPUs/2) or POWER9's SMT4 (four consecutive CPUs).
+X86 = lambda cpu, count: cpu % (count // 2)
+SMT4 = lambda cpu, count: cpu // 4
+
+
+def nic_of(name, queues, node, first_irq=200):
+    return {'name': name, 'rx_queues': queues, 'tx_queues': queues, 'numa_node': node,
+            'irqs': list(range(first_irq, first_irq + queues))}
+
+
+def test_72_cpus_and_a_32_queue_nic_get_a_queue_per_core_on_its_node():
+    """The issue's shape: 32 queues used to land on two CPUs with RPS over the rest."""
+    topology = numa_topology('xeon6150_72_lscpu.txt', X86)
+    nic = nic_of('ens1f0np0', 32, 0)
+    plan = steering_plan(topology, nic)
+    assert plan['layout'] == 'queue_per_core'
+    assert broken(topology, nic, plan) == []
+    irq_cpus = [int(plan['irq_affinity'][str(irq)]) for irq in nic['irqs']]
+    node0 = cpus(topology['nodes']['0'])
+    # scaling.rst: a queue per CPU; the 18 cores of node 0 first, then their other threads, all on node 0
+    assert irq_cpus[:18] == list(range(18)) and sorted(irq_cpus[18:]) == list(range(36, 50))
+    assert set(irq_cpus) <= node0
+    assert set(plan['rps_cpus'].values()) == {''} and plan['rps_sock_flow_entries'] == 0
+    assert plan['app_cpus'] == '0-35'
+    # each queue's XPS map holds its IRQ CPU; node 1 is left to the hash (XPS of a local NIC stays home)
+    for q, cpu in enumerate(irq_cpus):
+        assert cpu in cpus(plan['xps_cpus']['tx-%d' % q])
+
+
+def test_32_cpus_and_an_8_queue_ena_get_two_irq_cores_and_node_local_rps():
+    """8 queues on 16 cores: two IRQ cores (4 queue IRQs each at most), RPS on the other 14."""
+    topology = numa_topology('xeon6150_72_lscpu.txt', X86)
+    # one socket of the 72-CPU host stands for a 32-CPU host: its 18 cores, 16 of them used
+    topology = {'online': '0-15,36-51', 'possible': 72, 'isolated': '', 'nodes': {'0': '0-15,36-51'},
+                'physical': '0-15', 'siblings': dict((str(c), '%d,%d' % (c % 36, c % 36 + 36))
+                                                     for c in list(range(16)) + list(range(36, 52)))}
+    nic = nic_of('eth0', 8, None)
+    nic['queues'] = [[irq] for irq in nic['irqs']]
+    plan = steering_plan(topology, nic)
+    assert plan['layout'] == 'dedicated' and plan['irq_cpus'] == '0-1'
+    load = {}
+    for cpu in plan['irq_affinity'].values():
+        load[cpu] = load.get(cpu, 0) + 1
+    assert load == {'0': 4, '1': 4}
+    assert set(plan['rps_cpus'].values()) == {'2-15'}
+    assert plan['app_cpus'] == '2-15'
+    assert broken(topology, nic, plan) == []
+
+
+def test_8_node_epyc_keeps_a_local_nic_on_its_node_and_the_nearest_ones():
+    """EPYC 7601: 8 nodes of 8 cores; a 16-queue NIC on node 3 has more queues than its node cores."""
+    topology = numa_topology('epyc7601_numactl.txt', X86)
+    nic = nic_of('ens3f0', 16, 3)
+    plan = steering_plan(topology, nic)
+    assert plan['layout'] == 'queue_per_core'
+    assert broken(topology, nic, plan) == []
+    irq_nodes = set(int(node) for cpu in plan['irq_affinity'].values() for node, text in
+                    topology['nodes'].items() if int(cpu) in cpus(text))
+    # node 3's 8 cores, then the nearest node of the same socket (distance 16), never the far socket
+    distances = topology['distances']['3']
+    assert 3 in irq_nodes and all(distances[str(node)] == min(d for n, d in distances.items() if n != '3')
+                                  for node in irq_nodes - {3})
+    assert not irq_nodes & {4, 5, 6, 7}
+    assert set().union(*[cpus(v) for v in plan['xps_cpus'].values()]) == cpus(topology['nodes']['3'])
+
+
+def test_8_node_epyc_rps_of_a_full_node_goes_to_the_nearest_nodes_not_all():
+    topology = numa_topology('epyc7601_numactl.txt', X86)
+    nic = nic_of('ens3f0', 4, 3)
+    # every core of node 3 handling IRQs: RPS must go to the nearest nodes, and say so
+    plan = steering_plan(topology, nic, irq_cpus='24-31')
+    used = set().union(*[cpus(v) for v in plan['rps_cpus'].values()])
+    nodes = set(int(node) for node, text in topology['nodes'].items() if used & cpus(text))
+    assert nodes == {0, 1, 2}   # distance 16, same socket; 4-7 are at 32
+    assert any('not node-local' in reason for reason in plan['reasons'])
+    assert not any('scope node' in reason and 'not node-local' not in reason for reason in plan['reasons']
+                   if 'Node 3 has no core' in reason)
+
+
+def test_epyc_nps4_with_a_nic_of_unknown_node_is_the_study_shape_on_8_nodes():
+    topology = numa_topology('epyc_nps4_numactl.txt', X86)
+    nic = nic_of('eth0', 8, None)
+    plan = steering_plan(topology, nic)
+    assert plan['layout'] == 'dedicated'
+    firsts = [min(cpus(topology['nodes'][str(node)])) for node in range(8)]
+    assert [int(plan['irq_affinity'][str(irq)]) for irq in nic['irqs']] == firsts
+    assert broken(topology, nic, plan) == []
+
+
+def test_power9_with_node_ids_0_and_8():
+    topology = numa_topology('power9_nodes_0_8_numactl.txt', SMT4)
+    nic = nic_of('enP5p1s0f0', 4, 8)
+    plan = steering_plan(topology, nic)
+    assert plan['layout'] == 'dedicated'
+    assert set(int(cpu) for cpu in plan['irq_affinity'].values()) <= cpus(topology['nodes']['8'])
+    # one thread per SMT4 core: the IRQ CPUs and RPS CPUs are multiples of 4
+    assert all(int(cpu) % 4 == 0 for cpu in plan['irq_affinity'].values())
+    assert all(cpu % 4 == 0 for cpu in cpus(plan['rps_cpus']['rx-0']))
+    assert broken(topology, nic, plan) == []
+
+
+def test_layout_policy_can_be_forced_and_is_named():
+    topology = topo('c4_8xlarge_lscpu.txt')
+    per_core = steering_plan(topology, STUDY_NIC, layout='queue_per_core')
+    assert per_core['layout'] == 'queue_per_core' and set(per_core['rps_cpus'].values()) == {''}
+    assert per_core['irq_affinity'] == {'60': '0', '61': '9'}   # one core per node, round-robin
+    assert any('Layout queue_per_core, set by policy' in reason for reason in per_core['reasons'])
+    with pytest.raises(PlanError) as err:
+        steering_plan(topology, STUDY_NIC, layout='rss')
+    assert "layout 'rss' is not valid; use one of: auto, queue_per_core, dedicated" in str(err.value)
+
+
+def test_the_rule_checker_catches_a_broken_plan():
+    """broken() must be able to fail: the same plan with XPS maps overlapping, RPS on an IRQ core
+    and an application CPU on an IRQ core."""
+    topology = topo('c4_8xlarge_lscpu.txt')
+    plan = steering_plan(topology, STUDY_NIC)
+    bad = json.loads(json.dumps(plan))
+    bad['xps_cpus']['tx-1'] = '8-17,27-35'
+    bad['rps_cpus']['rx-0'] = '0-8'
+    bad['app_cpus'] = '0-8'
+    wrong = broken(topology, STUDY_NIC, bad)
+    assert any('in another tx queue' in w for w in wrong)
+    assert any('RPS on IRQ cores' in w for w in wrong)
+    assert any('application CPUs' in w for w in wrong)
