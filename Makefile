@@ -179,7 +179,7 @@ test-lab: deps venv collection ## The lab up once for every lab scenario in turn
 		$(BIN)/molecule test --shared-state $(foreach s,$(LAB_SCENARIOS),-s $(s))
 
 .PHONY: bench
-bench: venv collection ## Plan time for 8192 CPUs and a 256-queue NIC (fails above the goal of 50 ms)
+bench: venv collection ## lscpu_topology + steering_plan for 8192 CPUs and a 256-queue NIC (fails above the goal of 50 ms end to end)
 	PYTHONPATH=$(CURDIR)/.build/collections $(BIN)/python benchmarks/plan_time.py
 
 .PHONY: build

@@ -93,30 +93,50 @@ def _parse_list_string(text, what):
 _BYTE_BITS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
 
 
+_NONZERO_BYTE = re.compile(b'[^\x00]')
+
+
 def bits_to_list(bits):
     """Return the sorted CPU numbers set in a bitmap."""
     if not bits:
         return []
     cpus = []
+    # a core's two or four threads: peel the lowest bits off rather than walk every byte below them
+    for _peel in range(4):
+        low = bits & -bits
+        cpus.append(low.bit_length() - 1)
+        bits ^= low
+        if not bits:
+            return cpus
     data = bits.to_bytes((bits.bit_length() + 7) // 8, 'little')
-    for index, byte in enumerate(data):
-        if byte:
-            base = index * 8
-            cpus.extend(base + i for i in _BYTE_BITS[byte])
+    # only the bytes with a CPU in them (a big host's sets are sparse: two siblings in 8192 bits)
+    for match in _NONZERO_BYTE.finditer(data):
+        index = match.start()
+        base = index * 8
+        cpus.extend([base + i for i in _BYTE_BITS[data[index]]])
     return cpus
 
 
 def format_list(cpus):
     """Canonical kernel list string (``1-8,10-17``) for a bitmap, list or list string."""
+    if isinstance(cpus, (list, tuple)) and all(_is_int(cpu) and cpu >= 0 for cpu in cpus):
+        return format_sorted(sorted(set(cpus)))   # a short list: no bitmap as wide as the host
+    return format_sorted(bits_to_list(to_bits(cpus)))
+
+
+def format_sorted(ordered):
+    """Kernel list string for CPU numbers already sorted and distinct."""
     parts = []
-    run = []
-    for cpu in bits_to_list(to_bits(cpus)):
-        if run and cpu != run[-1] + 1:
-            parts.append(_span(run[0], run[-1]))
-            run = []
-        run.append(cpu)
-    if run:
-        parts.append(_span(run[0], run[-1]))
+    start = prev = None
+    for cpu in ordered:
+        if prev is not None and cpu == prev + 1:
+            prev = cpu
+            continue
+        if start is not None:
+            parts.append(_span(start, prev))
+        start = prev = cpu
+    if start is not None:
+        parts.append(_span(start, prev))
     return ','.join(parts)
 
 
@@ -148,8 +168,8 @@ def format_mask(cpus, possible):
         too_high = [cpu for cpu in bits_to_list(bits) if cpu >= possible]
         raise CpuSetError("CPU %s does not exist on a host with %d possible CPUs (valid: 0-%d)"
                           % (format_list(too_high), possible, possible - 1))
-    digits = '%0*x' % (words * 8, bits)
-    return ','.join(digits[i:i + 8] for i in range(0, words * 8, 8))
+    # big-endian bytes, a comma every 4 bytes (32 bits) counted from the right
+    return bits.to_bytes(words * 4, 'big').hex(',', 4)
 
 
 def parse_mask(mask, what='CPU mask'):

@@ -23,7 +23,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
-    CpuSetError, format_list, to_bits,
+    CpuSetError, format_list, format_sorted, to_bits,
 )
 
 
@@ -52,6 +52,7 @@ def parse_lscpu(text):
                             % type(text).__name__)
     columns = ['cpu', 'core', 'socket', 'node']
     records = []
+    pad = at = None
     for lineno, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line:
@@ -60,25 +61,26 @@ def parse_lscpu(text):
             header = line.lstrip('#').strip()
             if header.lower().startswith('cpu,'):
                 columns = [name.strip().lower() for name in header.split(',')]
+                at = None
             continue
-        fields = line.split(',')
-        if len(fields) < len(columns):
-            fields += [''] * (len(columns) - len(fields))
-        row = dict(zip(columns, fields))
-        if 'cpu' not in row:
-            raise TopologyError("lscpu output has no CPU column (line %d: %r)" % (lineno, line))
-        cpu = _field(row['cpu'])
+        if at is None:
+            if 'cpu' not in columns:
+                raise TopologyError("lscpu output has no CPU column (line %d: %r)" % (lineno, line))
+            # where each field is, the missing ones pointing past the end (an empty field)
+            at = [columns.index(name) if name in columns else len(columns) for name in
+                  ('cpu', 'core', 'socket', 'node', 'online')]
+            pad = [''] * (len(columns) + 1)
+        fields = line.split(',') + pad
+        cpu, core, socket, node, online = [fields[index] for index in at]
+        cpu = int(cpu) if cpu.isdigit() else _field(cpu)
         if cpu is None:
             raise TopologyError("line %d of lscpu output has no CPU number: %r" % (lineno, line))
-        online = True
-        if 'online' in row:
-            online = row['online'].strip().upper() not in ('N', 'NO', '0')
         records.append({
             'cpu': cpu,
-            'core': _field(row.get('core', '')),
-            'socket': _field(row.get('socket', '')),
-            'node': _field(row.get('node', '')),
-            'online': online,
+            'core': int(core) if core.isdigit() else _field(core),
+            'socket': int(socket) if socket.isdigit() else _field(socket),
+            'node': int(node) if node.isdigit() else _field(node),
+            'online': online.strip().upper() not in ('N', 'NO', '0'),
         })
     if not records:
         raise TopologyError("lscpu output lists no CPU; run lscpu -p=CPU,CORE,SOCKET,NODE")
@@ -131,7 +133,7 @@ def build(records, possible=None, isolated=''):
         physical |= 1 << min(members)
         threads = max(threads, len(members))
         if len(members) > 1:
-            text = format_list(members)
+            text = format_sorted(members)   # appended in CPU order
             for cpu in members:
                 siblings[str(cpu)] = text
 
