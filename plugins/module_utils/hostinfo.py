@@ -233,6 +233,7 @@ class Host(object):
             'driver': driver,
             'device': device_name,
             'pci_address': pci,
+            'bus_info': pci or device_name,
             'virtual': device is None,
             'speed_mbps': int(speed) if speed and speed.lstrip('-').isdigit() and int(speed) > 0 else None,
             'mtu': int(mtu) if mtu and mtu.isdigit() else None,

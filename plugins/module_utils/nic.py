@@ -107,8 +107,9 @@ DRIVERS = {
     'mana': {'queues': [[r'mana_q(?P<q>\d+)@pci:{pci}']],
              'other': [(r'mana_hwc@pci:{pci}', 'hardware channel (hwc)')]},
     # hv_netvsc: VMBus channels, whose interrupts are the hypervisor callback vector (HYP)
-    'hv_netvsc': {'queues': [], 'other': [], 'none': 'its queues are VMBus channels, signalled through '
-                                                    'the hypervisor callback vector, not IRQs of their own'},
+    'hv_netvsc': {'queues': [], 'other': [],
+                  'none': 'its queues are VMBus channels, signalled through the hypervisor callback '
+                          'vector, not IRQs of their own'},
     # drivers/net/ethernet/mellanox/mlx4/eq.c: mlx4_assign_eq ("mlx4-N@<bdf>", no "pci:"); older
     # kernels "mlx4-comp-N@pci:<bdf>", and mlx4_en's own per-ring vectors "<if>-N"
     'mlx4_core': {'queues': [[r'{if}-(?P<q>\d+)'], [r'mlx4-(?P<q>\d+)@(?:pci:)?{pci}'],
@@ -318,3 +319,39 @@ def queue_counts(queue_names):
     rx = sum(1 for name in queue_names if re.match(r'^rx-\d+$', name))
     tx = sum(1 for name in queue_names if re.match(r'^tx-\d+$', name))
     return rx, tx
+
+
+def _ethtool_number(text):
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def parse_channels(text):
+    """``ethtool -l IF`` -> {'max': {rx, tx, other, combined}, 'current': {...}} (None where "n/a"),
+    or None when the driver reports no channels (ethtool: "Operation not supported")."""
+    result = {}
+    section = None
+    for line in (text or '').splitlines():
+        lowered = line.strip().lower()
+        if lowered.startswith('pre-set maximums'):
+            section = result.setdefault('max', {})
+        elif lowered.startswith('current hardware settings'):
+            section = result.setdefault('current', {})
+        elif section is not None and ':' in lowered:
+            key, _sep, value = lowered.partition(':')
+            if key in ('rx', 'tx', 'other', 'combined'):
+                section[key] = _ethtool_number(value)
+    if 'max' not in result or 'current' not in result:
+        return None
+    return result
+
+
+def parse_features(text):
+    """``ethtool -k IF`` -> {feature: {'on': bool, 'fixed': bool}} (fixed: the driver will not change it)."""
+    features = {}
+    for line in (text or '').splitlines():
+        name, sep, value = line.strip().partition(':')
+        words = value.split()
+        if sep and words and words[0] in ('on', 'off'):
+            features[name] = {'on': words[0] == 'on', 'fixed': '[fixed]' in value}
+    return features

@@ -344,8 +344,8 @@ def _per_core_cpus(host, local, count):
                 nodes += tier
                 firsts += [cpu for cpu, _core in host.cores_in(tier)]
                 reasons.append("Node %d has fewer cores than %s's %d queues: node(s) %s of the same "
-                               "package (distance %d) take queues too." % (local, host.name, count,
-                                                                          ', '.join(map(str, tier)), dist))
+                               "package (distance %d) take queues too."
+                               % (local, host.name, count, ', '.join(map(str, tier)), dist))
     others = []
     if count > len(firsts):
         for cpu, core in host.cores_in(nodes):
@@ -414,6 +414,9 @@ def _layout_step(host, local, layout, irq_cpus, policy):
         return 'dedicated', bits_to_list(chosen_bits), ["IRQ CPUs set explicitly: %s." % format_list(chosen_bits)]
     region_cores = len(host.cores[local]) if local is not None else len(host.cores_in(host.node_ids))
     if layout == 'auto':
+        # with channels sized by the plan, the layout follows what the NIC can have, not what it has
+        if policy.get('queues_possible'):
+            vectors = policy['queues_possible']
         if vectors >= region_cores:
             layout = 'queue_per_core'
             why = ("%s has %d queues for %d cores: a queue per core, so RSS does the spreading and "
@@ -423,8 +426,8 @@ def _layout_step(host, local, layout, irq_cpus, policy):
             why = ("RPS is off by policy, so CPUs set aside for IRQs would only take IRQs: each of "
                    "%s's %d queues gets a core of its own." % (host.name, vectors))
         else:
-            chosen, _ = _dedicated_cpus(host, local, vectors, policy['irq_cpus_per_node'],
-                                        policy['cores_per_irq_cpu'], policy['irq_cpu_max_queues'])
+            chosen = _dedicated_cpus(host, local, vectors, policy['irq_cpus_per_node'],
+                                     policy['cores_per_irq_cpu'], policy['irq_cpu_max_queues'])[0]
             spare = _rps_pool(host, chosen)
             smallest = min(_popcount(spare & host.nodes[host.node_of(cpu)]) for cpu in chosen)
             if policy['rps'] == 'auto' and smallest < policy['rps_min_cpus']:
@@ -609,10 +612,62 @@ def _app_step(host, layout, irq_list, include_irq_cpus):
                   "dedicated IRQ CPUs and their siblings are left to the NIC." % format_list(left)]
 
 
+def _channel_counts(card, nic):
+    """The NIC's channel counts from host_facts ({'max': {...}, 'current': {...}}), as (kind, current,
+    maximum): kind 'combined' or 'rx' (separate rx/tx channels); None when it reports none."""
+    channels = nic.get('channels')
+    if not isinstance(channels, dict) or not channels.get('max') or not channels.get('current'):
+        return None
+    for kind in ('combined', 'rx'):
+        maximum = channels['max'].get(kind)
+        if isinstance(maximum, int) and maximum > 0:
+            current = channels['current'].get(kind)
+            return kind, current if isinstance(current, int) else 0, maximum
+    return None
+
+
+def _channels_step(host, local, layout, irq_list, channels, counts, policy):
+    """The channel count to set ({kind: N}, empty to keep them), and why."""
+    name = host.name
+    if channels == 'keep':
+        return {}, []
+    if counts is None:
+        return {}, ["%s reports no channel counts it can change (ethtool -l; a single-queue virtio NIC, a "
+                    "fixed-queue VF, or no ethtool): the plan is for the %d queue(s) it has."
+                    % (name, len(host.card['vectors']) or host.card['rx'])]
+    kind, current, maximum = counts
+    if channels == 'auto':
+        if layout == 'queue_per_core':
+            region = len(host.cores[local]) if local is not None else len(host.cores_in(host.node_ids))
+            want, why = min(region, maximum), 'one queue per core of the node'
+        elif layout == 'dedicated':
+            # as many IRQ CPUs as the cores call for (not the queues, which are what is being sized)
+            if local is not None:
+                cores = len(host.cores[local])
+                want = policy['irq_cpus_per_node'] or max(1, min(_ceil_div(cores, policy['cores_per_irq_cpu']),
+                                                                 cores - 1))
+            else:
+                nodes = len(host.node_ids)
+                want = (policy['irq_cpus_per_node'] or 0) * nodes or max(
+                    _ceil_div(len(host.cores_in(host.node_ids)), policy['cores_per_irq_cpu']), nodes)
+            want, why = min(want, maximum), 'one queue per dedicated IRQ CPU, as perftune.py sizes them'
+        else:
+            return {}, []
+    else:
+        want, why = channels, 'set by policy'
+        if want > maximum:
+            raise PlanError("channels %d: %s supports at most %d %s channels" % (want, name, maximum, kind))
+    if want == current:
+        return {}, ["%s keeps its %d %s channels (%s)." % (name, current, kind, why)]
+    target = {kind: want} if kind == 'combined' else {'rx': want, 'tx': want}
+    return target, ["%s: %d %s channels instead of %d (%s); IRQs and queues are read again after the "
+                    "change." % (name, want, kind, current, why)]
+
+
 def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto',
                   irq_cpus=None, irq_cpus_per_node=None, rps_min_cpus=2, nic_local=True,
                   possible_cpus=None, layout='auto', cores_per_irq_cpu=16, irq_cpu_max_queues=4,
-                  app_cpus_with_irq=False):
+                  app_cpus_with_irq=False, channels='keep'):
     """Compute the steering plan for one NIC on one host. See the module docstring."""
     topo = _normalise_topology(topology)
     card = _normalise_nic(nic)
@@ -629,6 +684,11 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
         raise PlanError("rps %r is not valid; use one of: %s" % (rps, ', '.join(RPS_MODES)))
     if layout not in LAYOUTS:
         raise PlanError("layout %r is not valid; use one of: %s" % (layout, ', '.join(LAYOUTS)))
+    if isinstance(channels, str) and channels.strip().isdigit():
+        channels = int(channels)
+    if channels not in ('keep', 'auto') and (
+            isinstance(channels, bool) or not isinstance(channels, int) or channels < 1):
+        raise PlanError("channels %r is not valid; use keep, auto or a number of channels >= 1" % (channels,))
     for flag, value in (('nic_local', nic_local), ('app_cpus_with_irq', app_cpus_with_irq)):
         if not isinstance(value, bool):
             raise PlanError("%s must be true or false, got %r" % (flag, value))
@@ -643,8 +703,10 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
     if not host.housekeeping:
         raise PlanError("every online CPU (%s) is isolated: no CPU is left for IRQs and RPS"
                         % format_list(host.online))
+    counts = _channel_counts(card, nic)
     policy = {'rps': rps, 'rps_min_cpus': rps_min_cpus, 'irq_cpus_per_node': irq_cpus_per_node,
-              'cores_per_irq_cpu': cores_per_irq_cpu, 'irq_cpu_max_queues': irq_cpu_max_queues}
+              'cores_per_irq_cpu': cores_per_irq_cpu, 'irq_cpu_max_queues': irq_cpu_max_queues,
+              'queues_possible': counts[2] if channels == 'auto' and counts else None}
 
     reasons = _cpu_notes(topo, possible)
     if nic.get('irq_note'):
@@ -652,6 +714,8 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
     local, why = _region(host, nic_local)
     reasons += why
     layout, irq_list, why = _layout_step(host, local, layout, irq_cpus, policy)
+    reasons += why
+    channel_change, why = _channels_step(host, local, layout, irq_list, channels, counts, policy)
     reasons += why
     irq_affinity = {}
     for index, vector in enumerate(card['vectors']):
@@ -670,6 +734,7 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
     return {
         'interface': card['name'],
         'layout': layout,
+        'channels': channel_change,
         'possible_cpus': possible,
         'irq_cpus': format_list(irq_list),
         'irq_affinity': irq_affinity,

@@ -13,9 +13,10 @@ module: restore
 short_description: Put back every kernel value this collection changed, from its record of originals
 version_added: 0.1.0
 description:
-  - Reads the record written by M(lowlat.k8snet.irq_affinity), M(lowlat.k8snet.queue_steering) and
-    M(lowlat.k8snet.sysctl) (the value each setting had before the collection first changed it) and
-    writes those values back, all in one call.
+  - Reads the record written by M(lowlat.k8snet.irq_affinity), M(lowlat.k8snet.queue_steering),
+    M(lowlat.k8snet.sysctl) and M(lowlat.k8snet.channels) (the value each setting had before the
+    collection first changed it) and writes those values back, all in one call; channel counts last
+    (with C(ethtool -L)), after every per-queue value.
   - IRQs are found again by their action name, since IRQ numbers can change across reboots.
   - A setting whose file no longer exists (an interface that is gone) is skipped with the reason.
   - When everything was restored the record is removed, so a second run reports no change. With
@@ -41,11 +42,11 @@ options:
   modules:
     description:
       - Restore only what these modules changed (IRQ affinity for C(irq_affinity); per-queue files
-        under C(/sys/class/net) and C(net.core.rps_sock_flow_entries) for C(queue_steering); every
-        other path for C(sysctl)). Empty means everything.
+        under C(/sys/class/net) and C(net.core.rps_sock_flow_entries) for C(queue_steering); NIC
+        channel counts for C(channels); every other path for C(sysctl)). Empty means everything.
     type: list
     elements: str
-    choices: [irq_affinity, queue_steering, sysctl]
+    choices: [irq_affinity, queue_steering, sysctl, channels]
     default: []
   persist_dir:
     description:
@@ -83,7 +84,9 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_rows, write_all
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
-from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import find_irq, irqs_by_name, parse_interrupts
+from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import (
+    find_irq, irqs_by_name, parse_channels, parse_interrupts,
+)
 from ansible_collections.lowlat.k8snet.plugins.module_utils.paths import PERSIST_DIR, RECORD_FILE
 from ansible_collections.lowlat.k8snet.plugins.module_utils.record import atomic_write, dump, read_text
 from ansible_collections.lowlat.k8snet.plugins.module_utils.values import normalise
@@ -98,6 +101,8 @@ def owner(item):
     target = str(item.get('target', ''))
     if item.get('kind') == 'irq':
         return 'irq_affinity'
+    if item.get('kind') == 'channels':
+        return 'channels'
     if target.startswith('/sys/class/net/') or target == '/proc/sys/net/core/rps_sock_flow_entries':
         return 'queue_steering'
     return 'sysctl'
@@ -108,8 +113,8 @@ def main():
         argument_spec=dict(
             record=dict(type='path', default=RECORD_FILE),
             keep_record=dict(type='bool', default=False),
-            modules=dict(type='list', elements='str', choices=['irq_affinity', 'queue_steering', 'sysctl'],
-                         default=[]),
+            modules=dict(type='list', elements='str',
+                         choices=['irq_affinity', 'queue_steering', 'sysctl', 'channels'], default=[]),
             persist_dir=dict(type='path', default=PERSIST_DIR),
             root=dict(type='path', default='/'),
         ),
@@ -141,8 +146,13 @@ def main():
 
     plan = []
     skipped = {}
+    channel_plan = []
     for key in sorted(entries):
         item = entries[key]
+        if item.get('kind') == 'channels':
+            # put back after every per-queue value: the queues recorded exist at either count
+            channel_plan.append((key, item))
+            continue
         if item.get('kind') == 'irq':
             target = item.get('target') or {}
             irq = find_irq(by_name, target.get('name'), target.get('irq'))
@@ -165,6 +175,25 @@ def main():
          for _key, rel, current, value in plan], None, module.check_mode)
     restored = dict((c['label'], {'before': c['before'], 'after': c['after']}) for c in written)
     failures = ['%s: %s' % (c['label'], c['error']) for c in refused + failed]
+    for key, item in channel_plan:
+        interface, value = item.get('target'), item.get('value') or {}
+        ethtool = module.get_bin_path('ethtool')
+        rc, out, _err = module.run_command([ethtool, '-l', interface]) if ethtool else (1, '', '')
+        counts = parse_channels(out) if rc == 0 else None
+        if counts is None:
+            skipped[key] = 'the channels of %s cannot be read (no such interface, or no ethtool)' % interface
+            continue
+        change = dict((kind, count) for kind, count in value.items() if counts['current'].get(kind) != count)
+        if not change:
+            continue
+        label = 'channels of %s' % interface
+        restored[label] = {'before': dict((kind, counts['current'].get(kind)) for kind in change), 'after': change}
+        plan.append((key, label, None, change))
+        if not module.check_mode:
+            command = [ethtool, '-L', interface] + [str(part) for kind in sorted(change) for part in (kind, change[kind])]
+            rc, out, err = module.run_command(command)
+            if rc != 0:
+                failures.append('%s: %s' % (label, (err or out).strip()))
     drop = not module.params['keep_record'] and (bool(entries) or not wanted)
     if not module.check_mode and not failures and drop:
         try:

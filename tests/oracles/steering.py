@@ -4,12 +4,15 @@
 
 Written apart from plugins/module_utils (it imports nothing from the collection), so that a test
 comparing the kernel with these expectations does not just check that the apply step copied the
-plan. For a NIC that reports no NUMA node of its own and has fewer rx queues than CPUs (the
-study's hosts, the lab, the qemu guests), after site.yml with the default policy:
+plan. For a NIC that reports no NUMA node of its own and has fewer rx queues than cores (the
+study's hosts, the qemu guests: the dedicated layout), after site.yml with the default policy:
 
 * queue q is served by NUMA node q mod N (nodes in id order); its IRQs are on the node's first CPU;
 * its rps_cpus are the node's other physical CPUs (one thread per core, the IRQ CPU left out);
-* tx queue i sends from every CPU (hyperthreads too) of node i mod N (only when there are several);
+  a NIC without IRQs (veth) has no IRQ CPU to leave out, so its rps_cpus are the node's physical CPUs;
+* XPS (only with several tx queues) partitions each node's CPUs among the tx queues it serves
+  (q mod N): its cores in order, cut into as many contiguous runs as those queues, the first runs one
+  core longer when they do not divide evenly, each core with its hyperthreads;
 * rps_sock_flow_entries is the next power of two >= the planned connections, and each rx queue's
   rps_flow_cnt is that divided by the rx queues, rounded up to a power of two as the kernel does.
 
@@ -69,16 +72,29 @@ def physical(siblings):
     return set(min(group) for group in siblings.values())
 
 
-def expect(nodes, physical_cpus, rx, tx, connections):
-    """The read-back the rule wants. nodes: {node id: set of CPUs}."""
+def expect(nodes, physical_cpus, rx, tx, connections, irqs=True, siblings=None):
+    """The read-back the rule wants. nodes: {node id: set of CPUs}; siblings: {cpu: its core's CPUs}
+    (None: one thread per core)."""
     ids = sorted(nodes)
     serving = [ids[q % len(ids)] for q in range(rx)]
     irq_cpu = dict((q, min(nodes[node])) for q, node in enumerate(serving))
     entries = pow2(connections) if connections > 0 else 0
+    xps = {}
+    if tx > 1:
+        for index, node in enumerate(ids):
+            queues = [q for q in range(tx) if q % len(ids) == index]
+            cores = sorted(nodes[node] & physical_cpus)
+            start = 0
+            for rank, q in enumerate(queues):
+                size = len(cores) // len(queues) + (1 if rank < len(cores) % len(queues) else 0)
+                run = cores[start:start + size]
+                start += size
+                xps[q] = set(thread for cpu in run for thread in (siblings or {}).get(cpu, set([cpu])))
     return {
-        'irq_cpu': irq_cpu,
-        'rps': dict((q, (nodes[node] & physical_cpus) - set([irq_cpu[q]])) for q, node in enumerate(serving)),
-        'xps': dict((q, set(nodes[ids[q % len(ids)]])) for q in range(tx)) if tx > 1 else {},
+        'irq_cpu': irq_cpu if irqs else {},
+        'rps': dict((q, (nodes[node] & physical_cpus) - (set([irq_cpu[q]]) if irqs else set()))
+                    for q, node in enumerate(serving)),
+        'xps': xps,
         'flow': dict((q, pow2(entries // rx) if entries else 0) for q in range(rx)),
         'entries': entries,
     }

@@ -38,7 +38,8 @@ def test_parsers_read_lists_and_masks_whole():
 
 
 def test_the_rule_gives_the_study_numbers():
-    expected = steering.expect(STUDY_NODES, steering.physical(STUDY_SIBLINGS), 2, 2, 60000)
+    expected = steering.expect(STUDY_NODES, steering.physical(STUDY_SIBLINGS), 2, 2, 60000,
+                               siblings=STUDY_SIBLINGS)
     assert expected['irq_cpu'] == {0: 0, 1: 9}
     # scope node (scaling.rst): each queue the physical cores of its IRQ CPU's node, minus it
     assert expected['rps'] == {0: steering.cpus('1-8'), 1: steering.cpus('10-17')}
@@ -71,7 +72,7 @@ def swap_irq_cpus(data):
 @pytest.mark.parametrize('change, words', [
     (swap_irq_cpus, 'queue 0: IRQ CPUs 4, the rule wants 0'),
     (lambda d: d['rx']['rx-2'].update(rps_cpus='0f'), 'rx-2: rps_cpus 0-3, the rule wants 1-3'),
-    (lambda d: d['tx']['tx-3'].update(xps_cpus='0f'), 'tx-3: xps_cpus 0-3, the rule wants 4-7'),
+    (lambda d: d['tx']['tx-3'].update(xps_cpus='0f'), 'tx-3: xps_cpus 0-3, the rule wants 6-7'),
     (lambda d: d['rx']['rx-1'].update(rps_flow_cnt=0), 'rx-1: rps_flow_cnt 0, the rule wants 16384'),
     (lambda d: d.update(rps_sock_flow_entries=32768), 'rps_sock_flow_entries 32768'),
     (lambda d: d['irqs'].pop(d['device'] + '-input.3'), 'queue 3: IRQ CPUs'),

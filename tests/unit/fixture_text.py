@@ -56,7 +56,10 @@ def numa_topology(name, core_of):
     cores = {}
     for cpu in every:
         cores.setdefault(core_of(cpu, len(every)), []).append(cpu)
-    span = lambda cpus: ','.join(str(cpu) for cpu in sorted(cpus))
+
+    def span(cpus):
+        return ','.join(str(cpu) for cpu in sorted(cpus))
+
     siblings = dict((str(cpu), span(members)) for members in cores.values() if len(members) > 1 for cpu in members)
     topology = {'online': span(every), 'possible': every[-1] + 1, 'isolated': '',
                 'nodes': dict((str(node), span(cpus)) for node, cpus in nodes.items()),

@@ -69,8 +69,8 @@ def test_record_originals(host):
 @pytest.mark.tuned
 def test_queues_follow_the_studys_rule(host):
     """The kernel against the rule (tests/oracles/steering.py) computed from the container's own
-    NUMA nodes and hyperthread siblings, not from the plan: rx-0's RPS on the other physical CPUs of
-    its node, the RFS flow count of the inventory's connections. The veth has no IRQs, a single tx
+    NUMA nodes and hyperthread siblings, not from the plan: rx-0's RPS on the physical CPUs of its
+    node (a veth has no IRQ CPU to leave out), the RFS flow count of the inventory's connections. The veth has no IRQs, a single tx
     queue (no XPS), and rps_sock_flow_entries is not visible from a container's namespace."""
     nodes = dict((int(path.rsplit('node', 1)[1]), steering.cpus(host.file(path + '/cpulist').content_string))
                  for path in host.check_output('ls -d /sys/devices/system/node/node[0-9]*').split())
@@ -79,7 +79,8 @@ def test_queues_follow_the_studys_rule(host):
                         'ls /sys/devices/system/cpu/cpu[0-9]*/topology/thread_siblings_list').split())
     rx, tx = queues(host, 'rx'), queues(host, 'tx')
     expected = steering.expect(nodes, steering.physical(siblings), len(rx), len(tx),
-                               host_vars(name_of(host))['steering_plan_connections'])
+                               host_vars(name_of(host))['steering_plan_connections'], irqs=False,
+                               siblings=siblings)
     base = '/sys/class/net/eth0/queues/'
     read = {'irq_cpus': {},
             'rps': dict((int(q[3:]), steering.mask_cpus(host.file(base + q + '/rps_cpus').content_string)) for q in rx),

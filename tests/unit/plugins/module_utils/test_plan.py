@@ -253,8 +253,12 @@ def test_a_hole_in_the_possible_cpus_is_neither_offline_nor_refused():
 
 # Host shapes from public captures (fixtures/SOURCES.md); which threads share a core is the
 # kernel's x86 enumeration (CPU c and c + CPUs/2) or POWER9's SMT4 (four consecutive CPUs).
-X86 = lambda cpu, count: cpu % (count // 2)
-SMT4 = lambda cpu, count: cpu // 4
+def X86(cpu, count):
+    return cpu % (count // 2)
+
+
+def SMT4(cpu, count):
+    return cpu // 4
 
 
 def nic_of(name, queues, node, first_irq=200):
@@ -377,3 +381,49 @@ def test_the_rule_checker_catches_a_broken_plan():
     assert any('in another tx queue' in w for w in wrong)
     assert any('RPS on IRQ cores' in w for w in wrong)
     assert any('application CPUs' in w for w in wrong)
+
+
+def with_channels(nic, current, maximum):
+    nic = dict(nic, rx_queues=current, tx_queues=current, irqs=list(range(300, 300 + current)))
+    nic['channels'] = {'max': {'rx': None, 'tx': None, 'other': None, 'combined': maximum},
+                       'current': {'rx': None, 'tx': None, 'other': None, 'combined': current}}
+    return nic
+
+
+@pytest.mark.parametrize('shape, node, current, maximum, layout, want', [
+    # the study's host: ixgbevf at its maximum of 2 -> dedicated, one queue per IRQ CPU (0 and 9): kept
+    ('study', None, 2, 2, 'dedicated', None),
+    # 72 CPUs, a 63-channel NIC at 32 on node 0 (18 cores): one queue per core
+    ('xeon', 0, 32, 63, 'queue_per_core', 18),
+    # 32 CPUs (16 cores), ENA at its maximum of 8: dedicated, one IRQ core per 16 cores -> 1 channel
+    ('ena', None, 8, 8, 'dedicated', 1),
+])
+def test_channels_auto_is_what_the_layout_wants_and_a_replan_keeps_it(shape, node, current, maximum, layout, want):
+    topology = {'study': lambda: topo('c4_8xlarge_lscpu.txt'),
+                'xeon': lambda: numa_topology('xeon6150_72_lscpu.txt', X86),
+                'ena': lambda: {'online': '0-15,36-51', 'possible': 72, 'isolated': '', 'nodes': {'0': '0-15,36-51'},
+                                'physical': '0-15', 'siblings': dict((str(c), '%d,%d' % (c % 36, c % 36 + 36))
+                                                                     for c in list(range(16)) + list(range(36, 52)))},
+                }[shape]()
+    nic = with_channels(dict(STUDY_NIC, numa_node=node), current, maximum)
+    plan = steering_plan(topology, nic, channels='auto')
+    assert plan['layout'] == layout
+    assert plan['channels'] == ({'combined': want} if want else {})
+    if want:
+        again = steering_plan(topology, with_channels(nic, want, maximum), channels='auto')
+        assert again['channels'] == {} and again['layout'] == layout
+        assert broken(topology, with_channels(nic, want, maximum), again) == []
+    assert steering_plan(topology, nic)['channels'] == {}   # keep, the default
+
+
+def test_channels_beyond_the_maximum_or_unchangeable():
+    nic = with_channels(STUDY_NIC, 2, 2)
+    with pytest.raises(PlanError) as err:
+        steering_plan(topo('c4_8xlarge_lscpu.txt'), nic, channels=4)
+    assert 'channels 4: eth0 supports at most 2 combined channels' in str(err.value)
+    with pytest.raises(PlanError) as err:
+        steering_plan(topo('c4_8xlarge_lscpu.txt'), nic, channels='many')
+    assert "channels 'many' is not valid; use keep, auto or a number" in str(err.value)
+    fixed = steering_plan(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC, channels='auto')
+    assert fixed['channels'] == {} and any('reports no channel counts' in r for r in fixed['reasons'])
+    assert steering_plan(topo('c4_8xlarge_lscpu.txt'), nic, channels='1')['channels'] == {'combined': 1}
