@@ -15,8 +15,8 @@ version_added: 0.1.0
 description:
   - Reads the record written by M(lowlat.k8snet.irq_affinity), M(lowlat.k8snet.queue_steering),
     M(lowlat.k8snet.sysctl) and M(lowlat.k8snet.channels) (the value each setting had before the
-    collection first changed it) and writes those values back, all in one call; channel counts last
-    (with C(ethtool -L)), after every per-queue value.
+    collection first changed it) and writes those values back, all in one call; channel counts first
+    (with C(ethtool -L)), so that the queues and IRQs recorded before a change exist again.
   - IRQs are found again by their action name, since IRQ numbers can change across reboots.
   - A setting whose file no longer exists (an interface that is gone) is skipped with the reason.
   - When everything was restored the record is removed, so a second run reports no change. With
@@ -142,39 +142,13 @@ def main():
     kept = dict((key, item) for key, item in entries.items() if wanted and owner(item) not in wanted)
     entries = dict((key, item) for key, item in entries.items() if key not in kept)
 
-    by_name = irqs_by_name(parse_interrupts(host.read('proc/interrupts', default='')))
-
+    # channel counts first: the queues and IRQs recorded before the collection changed them exist
+    # again after, and a queue that only the changed count had is gone either way
     plan = []
     skipped = {}
-    channel_plan = []
-    for key in sorted(entries):
-        item = entries[key]
-        if item.get('kind') == 'channels':
-            # put back after every per-queue value: the queues recorded exist at either count
-            channel_plan.append((key, item))
-            continue
-        if item.get('kind') == 'irq':
-            target = item.get('target') or {}
-            irq = find_irq(by_name, target.get('name'), target.get('irq'))
-            if irq is None:
-                skipped[key] = ('no IRQ, or several, carry the name %s now, and not IRQ %s: not guessed'
-                                % (target.get('name'), target.get('irq')))
-                continue
-            rel = 'proc/irq/%s/smp_affinity_list' % irq
-        else:
-            rel = str(item.get('target', '')).lstrip('/')
-        current = host.read(rel)
-        if current is None:
-            skipped[key] = 'the file /%s no longer exists' % rel
-            continue
-        if not same(current, item.get('value')):
-            plan.append((key, rel, current, item.get('value')))
-
-    written, refused, failed = write_all(
-        [dict(label='/' + rel, path=host.path(rel), value=str(value), before=current, after=value)
-         for _key, rel, current, value in plan], None, module.check_mode)
-    restored = dict((c['label'], {'before': c['before'], 'after': c['after']}) for c in written)
-    failures = ['%s: %s' % (c['label'], c['error']) for c in refused + failed]
+    restored = {}
+    failures = []
+    channel_plan = [(key, entries[key]) for key in sorted(entries) if entries[key].get('kind') == 'channels']
     for key, item in channel_plan:
         interface, value = item.get('target'), item.get('value') or {}
         ethtool = module.get_bin_path('ethtool')
@@ -194,6 +168,37 @@ def main():
             rc, out, err = module.run_command(command)
             if rc != 0:
                 failures.append('%s: %s' % (label, (err or out).strip()))
+
+    by_name = irqs_by_name(parse_interrupts(host.read('proc/interrupts', default='')))
+
+    sysfs = []
+    for key in sorted(entries):
+        item = entries[key]
+        if item.get('kind') == 'channels':
+            continue
+        if item.get('kind') == 'irq':
+            target = item.get('target') or {}
+            irq = find_irq(by_name, target.get('name'), target.get('irq'))
+            if irq is None:
+                skipped[key] = ('no IRQ, or several, carry the name %s now, and not IRQ %s: not guessed'
+                                % (target.get('name'), target.get('irq')))
+                continue
+            rel = 'proc/irq/%s/smp_affinity_list' % irq
+        else:
+            rel = str(item.get('target', '')).lstrip('/')
+        current = host.read(rel)
+        if current is None:
+            skipped[key] = 'the file /%s no longer exists' % rel
+            continue
+        if not same(current, item.get('value')):
+            sysfs.append((key, rel, current, item.get('value')))
+    plan += sysfs
+
+    written, refused, failed = write_all(
+        [dict(label='/' + rel, path=host.path(rel), value=str(value), before=current, after=value)
+         for _key, rel, current, value in sysfs], None, module.check_mode)
+    restored.update((c['label'], {'before': c['before'], 'after': c['after']}) for c in written)
+    failures += ['%s: %s' % (c['label'], c['error']) for c in refused + failed]
     drop = not module.params['keep_record'] and (bool(entries) or not wanted)
     if not module.check_mode and not failures and drop:
         try:
