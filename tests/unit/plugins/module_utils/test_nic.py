@@ -191,3 +191,29 @@ def test_numa_node_and_queue_counts():
     assert parse_numa_node('1') == 1
     assert queue_counts(['rx-0', 'rx-1', 'tx-0', 'tx-1', 'tx-2', 'rx-x']) == (2, 3)
     assert fixture('SOURCES.md').count('|') > 40
+
+
+@pytest.mark.parametrize('case', CASES, ids=['%s-%s' % (c[2], c[1]) for c in CASES])
+def test_each_queue_keeps_its_irqs_rps_and_node_together(case):
+    """Discovery then the plan, on the study's two-node host: every IRQ of a queue on one CPU, that
+    queue's RPS on the same node, its tx queue's XPS map holding that CPU's node only."""
+    from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import steering_plan
+    from ansible_collections.lowlat.k8snet.plugins.module_utils.topology import parse_lscpu
+    from ansible_collections.lowlat.k8snet.tests.unit.plan_rules import broken, cpus
+    name, interface, driver, device, pci, msi, (rx, tx), _queues, _others = case
+    found = queue_irqs(interface, interrupts(name), device_name=device, pci_address=pci, msi_irqs=msi,
+                       driver=driver, rx_queues=rx, tx_queues=tx)
+    nic = {'name': interface, 'rx_queues': rx, 'tx_queues': tx, 'irqs': found['irqs'], 'queues': found['queues'],
+           'numa_node': None}
+    topology = parse_lscpu(fixture('c4_8xlarge_lscpu.txt'))
+    plan = steering_plan(topology, nic)
+    assert broken(topology, nic, plan) == []
+    nodes = [cpus(text) for text in topology['nodes'].values()]
+    for q, vector in enumerate(found['queues']):
+        cpu = set(int(plan['irq_affinity'][str(irq)]) for irq in vector)
+        assert len(cpu) == 1, (q, vector)
+        home = [members for members in nodes if cpu <= members][0]
+        if q < rx:
+            assert cpus(plan['rps_cpus']['rx-%d' % q]) <= home
+        if q < tx and tx > 1:
+            assert cpus(plan['xps_cpus']['tx-%d' % q]) <= home
