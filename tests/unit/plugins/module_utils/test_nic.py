@@ -217,3 +217,14 @@ def test_each_queue_keeps_its_irqs_rps_and_node_together(case):
             assert cpus(plan['rps_cpus']['rx-%d' % q]) <= home
         if q < tx and tx > 1:
             assert cpus(plan['xps_cpus']['tx-%d' % q]) <= home
+
+
+def test_ethtool_channels_and_features_of_the_qemu_guests_virtio_nic():
+    from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_channels, parse_features
+    channels = parse_channels(fixture('vm_virtio_ethtool_l.txt'))
+    assert channels == {'max': {'rx': None, 'tx': None, 'other': None, 'combined': 4},
+                        'current': {'rx': None, 'tx': None, 'other': None, 'combined': 4}}
+    assert parse_channels('netlink error: Operation not supported\n') is None
+    features = parse_features(fixture('vm_virtio_ethtool_k.txt'))
+    assert features['ntuple-filters'] == {'on': False, 'fixed': True}
+    assert features['rx-checksumming']['on'] is True
