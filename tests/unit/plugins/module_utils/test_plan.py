@@ -427,3 +427,30 @@ def test_channels_beyond_the_maximum_or_unchangeable():
     fixed = steering_plan(topo('c4_8xlarge_lscpu.txt'), STUDY_NIC, channels='auto')
     assert fixed['channels'] == {} and any('reports no channel counts' in r for r in fixed['reasons'])
     assert steering_plan(topo('c4_8xlarge_lscpu.txt'), nic, channels='1')['channels'] == {'combined': 1}
+
+
+def test_node_ids_0_2_3_after_a_node_went_offline():
+    """Socket 0 of the NPS4 EPYC (nodes 0-3) with node 1's CPUs taken offline: node ids 0, 2, 3.
+    A NIC on node 2 stays there; with every core of node 2 handling IRQs its RPS goes to nodes 0
+    and 3 (distance 12), the nearest with cores left."""
+    full = numa_topology('epyc_nps4_numactl.txt', X86)
+    keep = set()
+    for node in ('0', '2', '3'):
+        keep |= cpus(full['nodes'][node])
+    span = ','.join(str(cpu) for cpu in sorted(keep))
+    topology = {'online': span, 'possible': full['possible'], 'isolated': '',
+                'nodes': dict((node, full['nodes'][node]) for node in ('0', '2', '3')),
+                'physical': ','.join(str(cpu) for cpu in sorted(cpus(full['physical']) & keep)),
+                'siblings': dict((cpu, text) for cpu, text in full['siblings'].items() if int(cpu) in keep),
+                'distances': dict((node, dict((other, d) for other, d in row.items() if other in ('0', '2', '3')))
+                                  for node, row in full['distances'].items() if node in ('0', '2', '3'))}
+    nic = nic_of('ens2f0', 4, 2)
+    plan = steering_plan(topology, nic)
+    assert plan['layout'] == 'dedicated'
+    assert set(int(cpu) for cpu in plan['irq_affinity'].values()) <= cpus(topology['nodes']['2'])
+    assert broken(topology, nic, plan) == []
+    node2_cores = ','.join(str(cpu) for cpu in sorted(cpus(topology['nodes']['2']) & cpus(topology['physical'])))
+    full_node = steering_plan(topology, nic, irq_cpus=node2_cores)
+    used = set().union(*[cpus(v) for v in full_node['rps_cpus'].values()])
+    assert used and used <= cpus(topology['nodes']['0']) | cpus(topology['nodes']['3'])
+    assert used & cpus(topology['nodes']['0']) and used & cpus(topology['nodes']['3'])
