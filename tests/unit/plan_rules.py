@@ -125,6 +125,17 @@ def broken(topology, nic, plan, max_queues=4, local=True, rps_scope='node', apps
                 home = shape.node_of(list(irq)[0])
                 if not got <= shape.nodes[home]:
                     wrong.append('%s: CPUs %s are off its IRQ CPU\'s node %d' % (q, sorted(got - shape.nodes[home]), home))
+        # the node's cores shared as evenly as the queues' own IRQ cores allow: at most one core apart
+        by_node = {}
+        for q, got in xps.items():
+            index = int(q.split('-')[1])
+            irq = per_queue.get(index % max(len(per_queue), 1))
+            if irq and len(irq) == 1:
+                home = shape.node_of(list(irq)[0])
+                by_node.setdefault(home, []).append(len(set(min(shape.core[cpu]) for cpu in got)))
+        for home, sizes in by_node.items():
+            if len(sizes) <= len(shape.cores_of(home)) and max(sizes) - min(sizes) > 1:
+                wrong.append('node %d: tx queues hold %s cores, not an even share' % (home, sorted(sizes)))
         served = set(shape.node_of(list(c)[0]) for c in per_queue.values() if len(c) == 1)
         want = set(cpu for n in steered_nodes if n in served for cpu in shape.nodes[n] if cpu in shape.house)
         if seen != want:

@@ -228,3 +228,38 @@ def test_ethtool_channels_and_features_of_the_qemu_guests_virtio_nic():
     features = parse_features(fixture('vm_virtio_ethtool_k.txt'))
     assert features['ntuple-filters'] == {'on': False, 'fixed': True}
     assert features['rx-checksumming']['on'] is True
+
+
+def test_queue_order_follows_the_name_not_the_irq_number():
+    table = parse_interrupts('CPU0 CPU1\n 40: 1 0 PCI-MSIX-0000:01:00.0 2-edge eth0-TxRx-1\n'
+                             ' 50: 1 0 PCI-MSIX-0000:01:00.0 1-edge eth0-TxRx-0\n'
+                             ' 60: 1 0 PCI-MSIX-0000:01:00.0 0-edge eth0\n')
+    found = queue_irqs('eth0', table, pci_address='0000:01:00.0', driver='ixgbe')
+    assert found['queues'] == [[50], [40]] and found['other_irqs'] == [60]
+
+
+def test_gve_tx_blocks_come_first_and_unused_blocks_are_idle():
+    # 4 blocks: 0-1 tx, 2-3 rx; 2 tx queues and 1 rx queue configured -> block 3 serves no queue
+    lines = ''.join(' %d: 1 0 PCI-MSI %d-edge gve-ntfy-blk%d@pci:0000:00:04.0\n' % (24 + b, b, b) for b in range(4))
+    table = parse_interrupts('CPU0 CPU1\n' + lines + ' 28: 1 0 PCI-MSI 4-edge gve-mgmnt@pci:0000:00:04.0\n')
+    found = queue_irqs('ens4', table, pci_address='0000:00:04.0', driver='gve', msi_irqs=list(range(24, 29)),
+                       rx_queues=1, tx_queues=2)
+    assert found['queues'] == [[24, 26], [25]]
+    assert [(e['irq'], e['reason']) for e in found['excluded']] == [
+        (27, 'a notification block with no queue configured'), (28, 'management')]
+
+
+@pytest.mark.parametrize('index, reasons', [
+    (1, ['management']),                               # gve
+    (3, ['async events']),                             # mlx4
+    (5, ['link events']),                              # vmxnet3
+    (6, ['config changes']),                           # virtio_net
+    (13, ['misc (admin queue)', 'flow director']),     # i40e
+    (15, ['misc (admin queue)']),                      # ice
+    (16, ['async events']),                            # mlx5
+])
+def test_excluded_vectors_are_named_by_what_the_driver_uses_them_for(index, reasons):
+    name, interface, driver, device, pci, msi, (rx, tx), _queues, _others = CASES[index]
+    found = queue_irqs(interface, interrupts(name), device_name=device, pci_address=pci, msi_irqs=msi,
+                       driver=driver, rx_queues=rx, tx_queues=tx)
+    assert [e['reason'] for e in found['excluded']] == reasons

@@ -454,3 +454,42 @@ def test_node_ids_0_2_3_after_a_node_went_offline():
     used = set().union(*[cpus(v) for v in full_node['rps_cpus'].values()])
     assert used and used <= cpus(topology['nodes']['0']) | cpus(topology['nodes']['3'])
     assert used & cpus(topology['nodes']['0']) and used & cpus(topology['nodes']['3'])
+
+
+def test_dedicated_irq_cores_are_counted_from_cores_and_queues_and_leave_rps_a_core():
+    topology = numa_topology('xeon6150_72_lscpu.txt', X86)
+    # 4 queues on node 0's 18 cores: ceil(18 / 16) = 2 IRQ cores (not 18 // 16 = 1)
+    plan = steering_plan(topology, nic_of('eth0', 4, 0))
+    assert plan['layout'] == 'dedicated' and plan['irq_cpus'] == '0-1'
+    # asked for as many IRQ cores as the node has: one is still left for RPS
+    every = steering_plan(topology, nic_of('eth0', 4, 0), layout='dedicated', irq_cpus_per_node=18)
+    assert len(cpus(every['irq_cpus'])) == 4   # never more IRQ cores than queues
+    many = steering_plan(topology, nic_of('eth0', 40, 0), layout='dedicated', irq_cpus_per_node=18, rps_min_cpus=1)
+    assert len(cpus(many['irq_cpus'])) == 17 and set(many['rps_cpus'].values()) == {'17'}
+
+
+def test_rps_leaves_out_the_whole_core_of_an_irq_cpu_given_as_a_hyperthread():
+    topology = topo('c4_8xlarge_lscpu.txt')
+    plan = steering_plan(topology, STUDY_NIC, irq_cpus='18,27')   # the second threads of cores 0 and 9
+    assert plan['rps_cpus'] == {'rx-0': '1-8', 'rx-1': '10-17'}
+    assert broken(topology, STUDY_NIC, plan) == []
+
+
+def test_an_even_xps_share_for_eight_queues_on_two_irq_cores():
+    topology = {'online': '0-31', 'possible': 32, 'isolated': '', 'nodes': {'0': '0-31'}, 'physical': '0-15',
+                'siblings': dict((str(c), '%d,%d' % (c % 16, c % 16 + 16)) for c in range(32))}
+    nic = nic_of('eth0', 8, None)
+    plan = steering_plan(topology, nic)
+    sizes = [len(cpus(plan['xps_cpus']['tx-%d' % q])) for q in range(8)]
+    assert sizes == [4] * 8   # 16 cores / 8 queues = 2 cores, 4 threads each
+    assert broken(topology, nic, plan) == []
+
+
+def test_channels_auto_for_dedicated_counts_irq_cores_by_cores_not_by_queues():
+    topology = numa_topology('xeon6150_72_lscpu.txt', X86)
+    nic = with_channels(nic_of('eth0', 12, 0), 12, 12)
+    plan = steering_plan(topology, nic, channels='auto')
+    # 12 queues < 18 cores: dedicated; ceil(18 / 16) = 2 IRQ cores -> 2 channels (3 IRQ cores today
+    # only because 12 queues / 4 per IRQ CPU)
+    assert plan['layout'] == 'dedicated' and plan['irq_cpus'] == '0-2'
+    assert plan['channels'] == {'combined': 2}
