@@ -46,6 +46,19 @@ def parse_ipv4(entries):
     return out
 
 
+def parse_isolcpus(cmdline):
+    """The kernel command line's isolcpus=[flag,...,]cpu-list -> (cpu list text, [flags])."""
+    text = ''
+    for word in cmdline.split():
+        if word.startswith('isolcpus='):
+            text = word.split('=', 1)[1]
+    flags = []
+    parts = text.split(',') if text else []
+    while parts and parts[0] and not parts[0][0].isdigit():
+        flags.append(parts.pop(0))
+    return ','.join(parts), flags
+
+
 class Host(object):
     """Read-only view of a host's sysfs/procfs under ``root``."""
 
@@ -76,15 +89,41 @@ class Host(object):
     def cpu_sets(self):
         online = self.read('sys/devices/system/cpu/online', default='')
         possible = self.read('sys/devices/system/cpu/possible', default='') or online
-        isolated = self.read('sys/devices/system/cpu/isolated', default='')
         possible_bits = to_bits(possible, 'possible CPUs')
+        isolation = self.isolation()
+        isolated = 0
+        for source, cpus in isolation.items():
+            if source != 'isolcpus_flags':
+                isolated |= to_bits(cpus, 'isolated CPUs')
         return {
             'online': to_bits(online, 'online CPUs'),
             # the kernel's mask width (nr_cpu_ids): highest possible CPU + 1, holes included
             'possible': possible_bits.bit_length(),
             'possible_bits': possible_bits,
-            'isolated': to_bits(isolated, 'isolated CPUs'),
+            'isolated': isolated,
+            'isolation': isolation,
         }
+
+    def isolation(self):
+        """CPUs kept from housekeeping work, by source (CPU lists; a source absent or empty is left out):
+        isolcpus (/sys/.../isolated, its domain CPUs; and the boot line's list whatever its flags, since
+        managed_irq keeps managed IRQs off them), nohz_full (the kernel drops those from rps_cpus too),
+        and cgroup v2 isolated partitions (cpuset.cpus.isolated)."""
+        found = {}
+        cmdline = self.read('proc/cmdline', default='') or ''
+        isolcpus, flags = parse_isolcpus(cmdline)
+        domain = self.read('sys/devices/system/cpu/isolated', default='') or ''
+        if isolcpus or domain.strip():
+            found['isolcpus'] = format_list(to_bits(isolcpus, 'isolcpus') | to_bits(domain, 'isolated CPUs'))
+            if flags:
+                found['isolcpus_flags'] = ','.join(flags)
+        nohz = (self.read('sys/devices/system/cpu/nohz_full', default='') or '').strip()
+        if nohz and nohz != '(null)':
+            found['nohz_full'] = format_list(to_bits(nohz, 'nohz_full CPUs'))
+        cgroup = (self.read('sys/fs/cgroup/cpuset.cpus.isolated', default='') or '').strip()
+        if cgroup:
+            found['cgroup_isolated'] = format_list(to_bits(cgroup, 'cpuset.cpus.isolated'))
+        return dict((key, value) for key, value in found.items() if value)
 
     def topology(self):
         sets = self.cpu_sets()
@@ -112,6 +151,7 @@ class Host(object):
             })
         result = topo.build(records, possible=max(sets['possible'], len(records)),
                             isolated=format_list(sets['isolated']))
+        result['isolation'] = dict((key, value) for key, value in sets['isolation'].items())
         # node*/distance: one figure per node, in node id order (the kernel's for_each_online_node)
         ids = sorted(rows)
         if rows and all(len(row) == len(ids) and all(x.isdigit() for x in row) for row in rows.values()):

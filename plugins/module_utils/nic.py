@@ -248,14 +248,17 @@ def queue_irqs(interface, interrupts, device_name=None, pci_address=None, msi_ir
         if found:
             note = "%s's queue IRQs found by driver %s's names." % (interface, driver)
     else:
+        alike = []
         for candidate in sorted(DRIVERS):
             if DRIVERS[candidate]['queues']:
-                found = _match_queues(candidate, interface, device_name, pci_address, names)
-                if found:
-                    style = candidate
-                    note = ("%s's driver %s is not in the table, but its IRQ names are %s's: taken as "
-                            "those." % (interface, driver or '(unknown)', candidate))
-                    break
+                matched = _match_queues(candidate, interface, device_name, pci_address, names)
+                if matched and (not found or matched == found):
+                    found = found or matched
+                    alike.append(candidate)
+        if found:
+            style = alike[0]
+            note = ("%s's driver %s is not in the table, but its IRQ names are those of %s: taken as "
+                    "such." % (interface, driver or '(unknown)', ', '.join(alike)))
     if found:
         queues, idle = _vectors(found, rx_queues, tx_queues)
         queue_set = set(irq for vector in queues for irq in vector)

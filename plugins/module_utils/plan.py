@@ -141,13 +141,21 @@ def _normalise_topology(topology):
                 parsed[text] = tuple(bits_to_list(_bits(text, 'topology siblings of CPU %s' % cpu) & online))
             core_of[_int(cpu, 'topology siblings CPU')] = parsed[text]
     sockets = {}
+    isolation = topology.get('isolation') or {}
+    if not isinstance(isolation, dict):
+        raise PlanError("topology isolation must map a source to a CPU list, got %r" % (isolation,))
+    isolated = _bits(topology.get('isolated') or '', 'topology isolated')
+    for key, cpus in isolation.items():
+        if key != 'isolcpus_flags':
+            isolated |= _bits(cpus, 'topology isolation %s' % key)
     for key, cpus in (topology.get('sockets') or {}).items():
         sockets[_int(key, 'socket id')] = _bits(cpus, 'topology socket %s' % key)
     node_ids = sorted(nodes)
     return {
         'online': online,
         'possible': possible,
-        'isolated': _bits(topology.get('isolated') or '', 'topology isolated') & online,
+        'isolated': isolated & online,
+        'isolation': isolation,
         'offline': offline,
         'nodes': nodes,
         'physical': _bits(topology['physical'], 'topology physical') & online,
@@ -216,7 +224,7 @@ class _Host(object):
         self.online = topo['online']
         self.nodes = topo['nodes']
         self.node_ids = sorted(topo['nodes'])
-        self.housekeeping = topo['online'] & ~topo['isolated']
+        self.housekeeping = topo['online'] & ~topo['isolated'] & topo.get('reserved', topo['online'])
         self.distances = topo['distances']
         self.sockets = topo['sockets']
         core_of = topo['core_of']
@@ -294,9 +302,17 @@ def _cpu_notes(topo, possible):
         reasons.append("CPUs %s are offline: they are left out of every set, and masks keep the "
                        "width of the %d possible CPUs." % (format_list(topo['offline']), possible))
     if topo['isolated']:
-        reasons.append("CPUs %s are isolated: they get no IRQs, no RPS work and no benchmark "
-                       "workers (the kernel drops isolated CPUs from rps_cpus)."
-                       % format_list(topo['isolated']))
+        sources = topo.get('isolation') or {}
+        flags = ' (%s)' % sources['isolcpus_flags'] if sources.get('isolcpus_flags') else ''
+        named = '; '.join('%s%s %s' % (key, flags if key == 'isolcpus' else '', sources[key])
+                          for key in sorted(sources) if key != 'isolcpus_flags')
+        reasons.append("CPUs %s are isolated%s: they get no IRQs, no RPS work and no benchmark "
+                       "workers (the kernel drops isolcpus domain and nohz_full CPUs from rps_cpus)."
+                       % (format_list(topo['isolated']), ' (%s)' % named if named else ''))
+    if topo.get('reserved') is not None:
+        reasons.append("CPUs %s are reserved for the system (reserved_cpus, as kubelet's reservedSystemCPUs): "
+                       "IRQs, RPS and the benchmark's workers go only there; CPUs %s are left to pods."
+                       % (format_list(topo['reserved']), format_list(topo['online'] & ~topo['reserved']) or 'none'))
     return reasons
 
 
@@ -667,7 +683,7 @@ def _channels_step(host, local, layout, irq_list, channels, counts, policy):
 def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto',
                   irq_cpus=None, irq_cpus_per_node=None, rps_min_cpus=2, nic_local=True,
                   possible_cpus=None, layout='auto', cores_per_irq_cpu=16, irq_cpu_max_queues=4,
-                  app_cpus_with_irq=False, channels='keep'):
+                  app_cpus_with_irq=False, channels='keep', reserved_cpus=None):
     """Compute the steering plan for one NIC on one host. See the module docstring."""
     topo = _normalise_topology(topology)
     card = _normalise_nic(nic)
@@ -699,10 +715,24 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
             raise PlanError("possible_cpus %d is smaller than the online CPUs %s need"
                             % (possible, format_list(topo['online'])))
 
+    if reserved_cpus is not None and reserved_cpus != '':
+        reserved = _bits(reserved_cpus, 'reserved_cpus')
+        outside = reserved & ~topo['online']
+        if outside or not reserved:
+            raise PlanError("reserved_cpus %r: %s; online CPUs are %s" % (
+                reserved_cpus, 'CPUs %s are not online' % format_list(outside) if outside else 'no CPU given',
+                format_list(topo['online'])))
+        node = card['node']
+        if node is not None and nic_local and node in topo['nodes'] and not reserved & topo['nodes'][node]:
+            raise PlanError("reserved_cpus %s has no CPU on NUMA node %d, where %s is attached (its CPUs: %s); "
+                            "reserve some of them, or set nic_local false"
+                            % (format_list(reserved), node, card['name'], format_list(topo['nodes'][node])))
+        topo['reserved'] = reserved
     host = _Host(topo, card)
     if not host.housekeeping:
-        raise PlanError("every online CPU (%s) is isolated: no CPU is left for IRQs and RPS"
-                        % format_list(host.online))
+        raise PlanError("every online CPU (%s) is isolated%s: no CPU is left for IRQs and RPS" % (
+            format_list(host.online), ' or outside reserved_cpus %s' % format_list(topo['reserved'])
+            if 'reserved' in topo else ''))
     counts = _channel_counts(card, nic)
     policy = {'rps': rps, 'rps_min_cpus': rps_min_cpus, 'irq_cpus_per_node': irq_cpus_per_node,
               'cores_per_irq_cpu': cores_per_irq_cpu, 'irq_cpu_max_queues': irq_cpu_max_queues,
@@ -745,6 +775,8 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
         'rps_flow_cnt': rps_flow_cnt,
         'rps_sock_flow_entries': entries,
         'app_cpus': format_list(apps),
+        # irqbalance's own ban list replaces its automatic ban of isolated and nohz_full CPUs: keep them
+        'irqbalance_banned_cpus': format_list(_bits(irq_list, 'irq_cpus') | (host.online & ~host.housekeeping)),
         'nginx_worker_cpus': format_list(apps),
         'loadgen_cpus': format_list(apps),
         'reasons': reasons,

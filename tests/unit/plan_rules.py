@@ -28,6 +28,9 @@ class Shape(object):
     def __init__(self, topology):
         self.online = cpus(topology['online'])
         self.isolated = cpus(topology.get('isolated') or '')
+        for source, text in (topology.get('isolation') or {}).items():
+            if source != 'isolcpus_flags':
+                self.isolated |= cpus(text)
         self.house = self.online - self.isolated
         self.nodes = dict((int(node), cpus(text) & self.online) for node, text in topology['nodes'].items())
         self.nodes = dict((node, members) for node, members in self.nodes.items() if members)

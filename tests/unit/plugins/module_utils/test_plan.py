@@ -493,3 +493,53 @@ def test_channels_auto_for_dedicated_counts_irq_cores_by_cores_not_by_queues():
     # only because 12 queues / 4 per IRQ CPU)
     assert plan['layout'] == 'dedicated' and plan['irq_cpus'] == '0-2'
     assert plan['channels'] == {'combined': 2}
+
+
+def test_reserved_cpus_take_irqs_rps_and_workers_and_pods_keep_the_rest():
+    topology = topo('c4_8xlarge_lscpu.txt')
+    reserved = '0-3,9-12,18-21,27-30'
+    plan = steering_plan(topology, STUDY_NIC, reserved_cpus=reserved)
+    assert plan['irq_affinity'] == {'60': '0', '61': '9'}
+    assert plan['rps_cpus'] == {'rx-0': '1-3', 'rx-1': '10-12'}
+    assert plan['app_cpus'] == '1-3,10-12'
+    used = set()
+    for text in list(plan['rps_cpus'].values()) + list(plan['xps_cpus'].values()) + [plan['app_cpus'],
+                                                                                       plan['irq_cpus']]:
+        used |= cpus(text)
+    assert used <= cpus(reserved)
+    assert any('left to pods' in reason and '4-8' in reason for reason in plan['reasons'])
+    assert cpus(plan['irqbalance_banned_cpus']) == cpus('0-35') - cpus(reserved) | cpus('0,9')
+
+
+def test_nohz_full_and_cgroup_isolated_cpus_are_left_out_and_named():
+    topology = topo('c4_8xlarge_lscpu.txt', isolation={'nohz_full': '1-4', 'cgroup_isolated': '10-11',
+                                                       'isolcpus': '5', 'isolcpus_flags': 'managed_irq,domain'})
+    plan = steering_plan(topology, STUDY_NIC)
+    # one housekeeping thread per core: where a core's first thread is isolated, its sibling stands in
+    assert plan['rps_cpus'] == {'rx-0': '6-8,19-23', 'rx-1': '12-17,28-29'}
+    assert not cpus(plan['app_cpus']) & cpus('1-5,10-11')
+    assert broken(topology, STUDY_NIC, plan) == []
+    # irqbalance's ban list: our IRQ CPUs and every isolated CPU (setting it replaces irqbalance's own ban)
+    assert cpus(plan['irqbalance_banned_cpus']) == cpus('0,9') | cpus('1-5,10-11')
+    text = ' '.join(plan['reasons'])
+    assert 'nohz_full 1-4' in text and 'cgroup_isolated 10-11' in text and 'isolcpus (managed_irq,domain) 5' in text
+
+
+@pytest.mark.parametrize('kwargs, nic, words', [
+    ({'reserved_cpus': '0-3,40'}, STUDY_NIC, "reserved_cpus '0-3,40': CPUs 40 are not online; online CPUs are 0-35"),
+    ({'reserved_cpus': '0-3'}, dict(STUDY_NIC, numa_node=1),
+     'reserved_cpus 0-3 has no CPU on NUMA node 1, where eth0 is attached (its CPUs: 9-17,27-35)'),
+])
+def test_bad_reserved_sets_are_named(kwargs, nic, words):
+    with pytest.raises(PlanError) as err:
+        steering_plan(topo('c4_8xlarge_lscpu.txt'), nic, **kwargs)
+    assert words in str(err.value)
+
+
+def test_every_cpu_isolated_or_outside_the_reserved_set_is_refused():
+    with pytest.raises(PlanError) as err:
+        steering_plan(topo('c4_8xlarge_lscpu.txt', isolation={'nohz_full': '0-35'}), STUDY_NIC)
+    assert 'every online CPU (0-35) is isolated' in str(err.value)
+    with pytest.raises(PlanError) as err:
+        steering_plan(topo('c4_8xlarge_lscpu.txt', isolation={'nohz_full': '0-3'}), STUDY_NIC, reserved_cpus='0-3')
+    assert 'or outside reserved_cpus 0-3' in str(err.value)

@@ -53,6 +53,8 @@ def host(tmp_path):
         put(tmp_path, pci + '/msi_irqs/%d' % irq, 'msix\n')
         put(tmp_path, 'proc/irq/%d/smp_affinity_list' % irq, '0-35\n')
         put(tmp_path, 'proc/irq/%d/effective_affinity_list' % irq, '0\n')
+    os.makedirs(os.path.join(str(tmp_path), 'sys/bus/pci/drivers/ixgbevf'))
+    os.symlink(os.path.join(str(tmp_path), 'sys/bus/pci/drivers/ixgbevf'), os.path.join(str(tmp_path), pci, 'driver'))
     os.makedirs(os.path.join(str(tmp_path), 'sys/class/net/eth0'))
     os.symlink(os.path.join(str(tmp_path), pci), os.path.join(str(tmp_path), 'sys/class/net/eth0/device'))
     for q in range(2):
@@ -88,6 +90,34 @@ def test_host_facts_reads_the_study_host(host, capsys):
     assert (nic['rx_queues'], nic['tx_queues'], nic['irqs'], nic['other_irqs']) == (2, 2, [60, 61], [62])
     assert nic['numa_node'] is None and nic['pci_address'] == '0000:00:03.0' and nic['mtu'] == 9001
     assert facts['kernel']['release'] == '4.3.0' and facts['kernel']['root_netns'] is True
+
+
+def test_host_facts_names_the_driver_and_its_excluded_vector(host, capsys):
+    nic = run(host_facts, {'root': str(host)}, capsys)['ansible_facts']['lowlat_k8snet']['nics']['eth0']
+    assert nic['driver'] == 'ixgbevf' and nic['irq_naming'] == 'ixgbevf' and nic['bus_info'] == '0000:00:03.0'
+    assert nic['excluded_irqs'] == [{'irq': 62, 'name': 'eth0',
+                                     'reason': 'the device vector named after the interface (mailbox, link, slowpath)'}]
+    assert "driver ixgbevf's names" in nic['irq_note']
+
+
+def test_host_facts_reads_every_source_of_isolated_cpus(host, capsys):
+    put(host, 'proc/cmdline', 'BOOT_IMAGE=/vmlinuz root=/dev/vda1 isolcpus=managed_irq,domain,2-3 nohz_full=4-5\n')
+    put(host, 'sys/devices/system/cpu/isolated', '2-3\n')
+    put(host, 'sys/devices/system/cpu/nohz_full', '4-5\n')
+    put(host, 'sys/fs/cgroup/cpuset.cpus.isolated', '6\n')
+    topology = run(host_facts, {'root': str(host)}, capsys)['ansible_facts']['lowlat_k8snet']['topology']
+    assert topology['isolated'] == '2-6'
+    assert topology['isolation'] == {'isolcpus': '2-3', 'isolcpus_flags': 'managed_irq,domain',
+                                     'nohz_full': '4-5', 'cgroup_isolated': '6'}
+    # a kernel without nohz_full prints "(null)"; isolcpus=managed_irq alone is not in /sys/.../isolated
+    put(host, 'sys/devices/system/cpu/nohz_full', '(null)\n')
+    put(host, 'sys/devices/system/cpu/isolated', '\n')
+    put(host, 'proc/cmdline', 'root=/dev/vda1 isolcpus=managed_irq,7\n')
+    os.unlink(os.path.join(str(host), 'sys/fs/cgroup/cpuset.cpus.isolated'))
+    out = run(host_facts, {'root': str(host)}, capsys)
+    assert 'ansible_facts' in out, out
+    topology = out['ansible_facts']['lowlat_k8snet']['topology']
+    assert topology['isolated'] == '7' and topology['isolation'] == {'isolcpus': '7', 'isolcpus_flags': 'managed_irq'}
 
 
 def test_host_facts_unknown_interface(host, capsys):
