@@ -51,6 +51,7 @@ class FilterModule(object):
             'cpulist': _wrap('cpulist', cpulist),
             'lscpu_topology': _wrap('lscpu_topology', topology.parse_lscpu),
             'steering_plan': _wrap('steering_plan', plan.steering_plan),
+            'steering_targets': _wrap('steering_targets', plan.steering_targets),
             'cidrs_overlap': _wrap('cidrs_overlap', netcheck.cidrs_overlap),
             'overlapping_pairs': _wrap('overlapping_pairs', netcheck.overlapping_pairs),
             'notrack_rules': _wrap('notrack_rules', netcheck.notrack_rules),

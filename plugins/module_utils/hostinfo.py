@@ -234,6 +234,33 @@ class Host(object):
             entries = self.listdir('sys/class/net', name, 'device', '..', attr)
         return entries
 
+    def lower(self, name):
+        """The devices directly under name: a bond's slaves (bonding/slaves), and the lower_* links of a
+        VLAN, macvlan, ipvlan or team device, in that order, each once."""
+        found = (self.read('sys/class/net', name, 'bonding', 'slaves', default='') or '').split()
+        for entry in self.listdir('sys/class/net', name):
+            if entry.startswith('lower_'):
+                found.append(entry[len('lower_'):])
+        return list(dict.fromkeys(found))
+
+    def physical_lower(self, name, seen=None):
+        """The physical devices under name, recursively (bond0.100 -> bond0 -> eth1, eth2), and the chain
+        as text; a device with a device link of its own is physical."""
+        seen = set(seen or ()) | set([name])
+        below = [dev for dev in self.lower(name) if dev not in seen]
+        if not below:
+            return [], name
+        leaves, parts = [], []
+        for dev in below:
+            if self.exists('sys/class/net', dev, 'device'):
+                leaves.append(dev)
+                parts.append(dev)
+            else:
+                deeper, chain = self.physical_lower(dev, seen)
+                leaves += [leaf for leaf in deeper if leaf not in leaves]
+                parts.append(chain)
+        return leaves, '%s -> %s' % (name, ', '.join(parts))
+
     def nic(self, name, interrupts=None):
         base = 'sys/class/net/%s' % name
         if not self.exists(base):
@@ -275,6 +302,9 @@ class Host(object):
             'pci_address': pci,
             'bus_info': pci or device_name,
             'virtual': device is None,
+            'lower': self.lower(name),
+            'physical_lower': self.physical_lower(name)[0] if device is None else [],
+            'chain': self.physical_lower(name)[1] if device is None and self.lower(name) else None,
             'speed_mbps': int(speed) if speed and speed.lstrip('-').isdigit() and int(speed) > 0 else None,
             'mtu': int(mtu) if mtu and mtu.isdigit() else None,
         }

@@ -416,8 +416,8 @@ def _dedicated_cpus(host, local, vectors, irq_cpus_per_node, cores_per_irq_cpu, 
 
 def _layout_step(host, local, layout, irq_cpus, policy):
     """(layout, IRQ CPUs in queue order, reasons)."""
-    vectors = len(host.card['vectors'])
-    if not vectors:
+    vectors = policy.get('queues_shared') or len(host.card['vectors'])
+    if not host.card['vectors']:
         return 'none', [], ["%s has no IRQs of its own (a virtual device such as veth or a bond): "
                             "nothing to pin." % host.name]
     if irq_cpus is not None:
@@ -628,6 +628,40 @@ def _app_step(host, layout, irq_list, include_irq_cpus):
                   "dedicated IRQ CPUs and their siblings are left to the NIC." % format_list(left)]
 
 
+def steering_targets(nics, interfaces):
+    """The physical NICs to plan for the interfaces asked (host_facts' nics): a bond, a VLAN or a
+    macvlan stands for the physical devices under it, which share one layout of IRQ CPUs.
+
+    Returns [{name, group, chain, offset, total}]: ``offset`` is where this device's queue vectors start
+    among the ``total`` of its group (None for a device planned alone), so that the IRQs of two slaves
+    spread over the IRQ CPUs together rather than both starting on the first."""
+    if not isinstance(nics, dict):
+        raise PlanError("nics must be host_facts' dict of interfaces, got %s" % type(nics).__name__)
+    targets, seen = [], set()
+    for want in interfaces or []:
+        if want not in nics:
+            raise PlanError("interface %s does not exist; interfaces here: %s" % (want, ', '.join(sorted(nics))))
+        nic = nics[want]
+        leaves = nic.get('physical_lower') or []
+        missing = [leaf for leaf in leaves if leaf not in nics]
+        if missing:
+            raise PlanError("%s lies on %s, which host_facts did not read" % (want, ', '.join(missing)))
+        if not leaves:
+            if want not in seen:
+                seen.add(want)
+                targets.append({'name': want, 'group': want, 'chain': None, 'offset': 0, 'total': None})
+            continue
+        count = dict((leaf, len(nics[leaf].get('queues') or nics[leaf].get('irqs') or [])) for leaf in leaves)
+        offset = 0
+        for leaf in leaves:
+            if leaf not in seen:
+                seen.add(leaf)
+                targets.append({'name': leaf, 'group': want, 'chain': nic.get('chain') or '%s -> %s' % (
+                    want, ', '.join(leaves)), 'offset': offset, 'total': sum(count.values())})
+            offset += count[leaf]
+    return targets
+
+
 def _channel_counts(card, nic):
     """The NIC's channel counts from host_facts ({'max': {...}, 'current': {...}}), as (kind, current,
     maximum): kind 'combined' or 'rx' (separate rx/tx channels); None when it reports none."""
@@ -683,7 +717,7 @@ def _channels_step(host, local, layout, irq_list, channels, counts, policy):
 def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto',
                   irq_cpus=None, irq_cpus_per_node=None, rps_min_cpus=2, nic_local=True,
                   possible_cpus=None, layout='auto', cores_per_irq_cpu=16, irq_cpu_max_queues=4,
-                  app_cpus_with_irq=False, channels='keep', reserved_cpus=None):
+                  app_cpus_with_irq=False, channels='keep', reserved_cpus=None, share=None):
     """Compute the steering plan for one NIC on one host. See the module docstring."""
     topo = _normalise_topology(topology)
     card = _normalise_nic(nic)
@@ -733,6 +767,12 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
         raise PlanError("every online CPU (%s) is isolated%s: no CPU is left for IRQs and RPS" % (
             format_list(host.online), ' or outside reserved_cpus %s' % format_list(topo['reserved'])
             if 'reserved' in topo else ''))
+    offset, total = 0, None
+    if share:
+        if not isinstance(share, dict):
+            raise PlanError("share must be a steering_targets entry {offset, total, chain}, got %r" % (share,))
+        offset = _int(share.get('offset') or 0, 'share offset')
+        total = _int(share.get('total'), 'share total', 1, allow_none=True)
     counts = _channel_counts(card, nic)
     policy = {'rps': rps, 'rps_min_cpus': rps_min_cpus, 'irq_cpus_per_node': irq_cpus_per_node,
               'cores_per_irq_cpu': cores_per_irq_cpu, 'irq_cpu_max_queues': irq_cpu_max_queues,
@@ -743,8 +783,18 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
         reasons.append(str(nic['irq_note']))
     local, why = _region(host, nic_local)
     reasons += why
+    if total and card['vectors']:
+        policy['queues_shared'] = max(total, offset + len(card['vectors']))
+        reasons.append("%s carries %s (%s): its %d queue vector(s) share one layout with the chain's other "
+                       "devices, from position %d of %d, so that no two devices' queues start on the same "
+                       "IRQ CPU." % (card['name'], share.get('group') or card['name'], share.get('chain') or '',
+                                     len(card['vectors']), offset, policy['queues_shared']))
     layout, irq_list, why = _layout_step(host, local, layout, irq_cpus, policy)
     reasons += why
+    if irq_list and offset:
+        # this device's vectors take the positions after the devices planned before it
+        start = offset % len(irq_list)
+        irq_list = irq_list[start:] + irq_list[:start]
     channel_change, why = _channels_step(host, local, layout, irq_list, channels, counts, policy)
     reasons += why
     irq_affinity = {}

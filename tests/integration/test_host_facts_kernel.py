@@ -67,3 +67,13 @@ def test_default_interface_and_its_irqs_match_proc_interrupts():
         line = [row for row in interrupts.splitlines() if row.strip().startswith('%d:' % irq)]
         assert line, 'IRQ %d not in /proc/interrupts' % irq
         assert (nic['device'] or name) in line[0] or name in line[0]
+
+
+def test_a_macvlan_names_its_lower_device_and_a_veth_below_is_not_physical(netns):
+    """The kernel's lower_<dev> link: a macvlan on sq0 reports sq0 under it; sq0 (a veth) has no device
+    of its own, so there is no physical NIC to tune under the macvlan, and it is planned as itself."""
+    netns.ip('link', 'add', 'link', 'sq0', 'name', 'mv0', 'type', 'macvlan')
+    host = facts(netns.name)
+    mv0 = host['nics']['mv0']
+    assert mv0['lower'] == ['sq0'] and mv0['physical_lower'] == [] and mv0['chain'] == 'mv0 -> sq0'
+    assert host['nics']['sq0']['lower'] == [] and host['nics']['sq0']['chain'] is None
