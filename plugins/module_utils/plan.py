@@ -813,6 +813,7 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
     fmt = _Formatter(possible)
     return {
         'interface': card['name'],
+        'group': (share or {}).get('group') or card['name'],
         'layout': layout,
         'channels': channel_change,
         'possible_cpus': possible,

@@ -15,7 +15,7 @@ FILTERS = FilterModule().filters()
 def test_filter_names_are_the_public_api():
     assert sorted(FILTERS) == ['bench_line_rate', 'bench_rate', 'bench_rates', 'bench_steps', 'cidrs_overlap', 'cpulist', 'cpumask', 'lscpu_topology',
                                'network_mode_plan', 'nginx_cpu_affinity', 'notrack_rules', 'overlapping_pairs',
-                               'steering_plan']
+                               'steering_plan', 'steering_targets']
 
 
 def test_readme_examples():
