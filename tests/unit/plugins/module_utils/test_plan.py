@@ -503,8 +503,8 @@ def test_reserved_cpus_take_irqs_rps_and_workers_and_pods_keep_the_rest():
     assert plan['rps_cpus'] == {'rx-0': '1-3', 'rx-1': '10-12'}
     assert plan['app_cpus'] == '1-3,10-12'
     used = set()
-    for text in list(plan['rps_cpus'].values()) + list(plan['xps_cpus'].values()) + [plan['app_cpus'],
-                                                                                       plan['irq_cpus']]:
+    sets = list(plan['rps_cpus'].values()) + list(plan['xps_cpus'].values()) + [plan['app_cpus'], plan['irq_cpus']]
+    for text in sets:
         used |= cpus(text)
     assert used <= cpus(reserved)
     assert any('left to pods' in reason and '4-8' in reason for reason in plan['reasons'])
