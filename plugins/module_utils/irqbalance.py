@@ -14,15 +14,37 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 CONFIGS = ('etc/default/irqbalance', 'etc/sysconfig/irqbalance')
 BEGIN = '# BEGIN lowlat.k8snet irq_affinity'
 END = '# END lowlat.k8snet irq_affinity'
 
 
-def ban_block(cpus, irqs):
-    """The block's lines: the CPU list (kernel list syntax) and the IRQs, in the order given."""
-    return ['IRQBALANCE_BANNED_CPULIST=%s' % cpus,
-            'IRQBALANCE_ARGS="%s"' % ' '.join('--banirq=%s' % irq for irq in irqs)]
+def ban_block(cpus, irqs, user=None):
+    """The block's lines: the CPU list (kernel list syntax) and the IRQs, in the order given, after the
+    user's own IRQBALANCE_ARGS (user_settings): the block comes last and its values win, so it must
+    carry the user's options on, not drop them. The CPU list given already holds the user's."""
+    args = ((user or {}).get('IRQBALANCE_ARGS') or '').split() + ['--banirq=%s' % irq for irq in irqs]
+    return ['IRQBALANCE_BANNED_CPULIST=%s' % cpus, 'IRQBALANCE_ARGS="%s"' % ' '.join(args)]
+
+
+_SETTING = re.compile(r'^\s*(?:export\s+)?(IRQBALANCE_[A-Z_]+)=(.*)$')
+
+
+def user_settings(text):
+    """The IRQBALANCE_* values the file sets outside our block ({name: value}, quotes taken off; the
+    last assignment of a name wins, as when the file is sourced)."""
+    before, _ours, after = _split(text)
+    values = {}
+    for line in before + after:
+        match = _SETTING.match(line.rstrip('\r'))
+        if match:
+            value = match.group(2).strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in '"\'':
+                value = value[1:-1]
+            values[match.group(1)] = value
+    return values
 
 
 def _split(text):

@@ -129,7 +129,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import (
     diff_rows, write_all, writer_argument_spec,
 )
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
-    CpuSetError, format_list, to_bits,
+    CpuSetError, format_list, parse_mask, to_bits,
 )
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
@@ -191,7 +191,15 @@ def irqbalance_step(module, host, plan, banned=None):
             cpus = 0
             for _irq, bits in plan:
                 cpus |= bits
-        new = irqbalance.with_block(text, irqbalance.ban_block(format_list(cpus), [irq for irq, _bits in plan]))
+        # the user's own ban and options stay in force: our block, last in the file, carries them on
+        user = irqbalance.user_settings(text)
+        for name, parse in (('IRQBALANCE_BANNED_CPULIST', to_bits), ('IRQBALANCE_BANNED_CPUS', parse_mask)):
+            try:
+                cpus |= parse(user.get(name) or '', name)
+            except ValueError as exc:
+                module.warn('%s in /%s is not understood (%s): it is not carried into our ban' % (name, config, exc))
+        block = irqbalance.ban_block(format_list(cpus), [irq for irq, _bits in plan], user)
+        new = irqbalance.with_block(text, block)
     else:
         new = irqbalance.without_block(text)
     out['changed'] = new != text

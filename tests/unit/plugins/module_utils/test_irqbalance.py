@@ -37,3 +37,14 @@ def test_a_block_in_the_middle_is_replaced_where_it_is():
 def test_a_file_without_a_final_newline_keeps_the_one_added_before_the_block():
     assert irqbalance.without_block(irqbalance.with_block('A=1', BLOCK)) == 'A=1\n'
     assert irqbalance.without_block('A=1') == 'A=1'
+
+
+def test_the_user_s_settings_outside_our_block_last_one_wins():
+    text = ('#IRQBALANCE_ARGS="--commented"\nIRQBALANCE_ARGS=--first\n'
+            'export IRQBALANCE_ARGS="--hintpolicy=exact --policyscript=/x"\r\n'
+            "IRQBALANCE_BANNED_CPULIST='4-5'\n")
+    banned = irqbalance.with_block(text, BLOCK)
+    assert irqbalance.user_settings(banned) == {'IRQBALANCE_ARGS': '--hintpolicy=exact --policyscript=/x',
+                                                'IRQBALANCE_BANNED_CPULIST': '4-5'}
+    block = irqbalance.ban_block('0,4-5,9', ['60'], irqbalance.user_settings(text))
+    assert block == ['IRQBALANCE_BANNED_CPULIST=0,4-5,9', 'IRQBALANCE_ARGS="--hintpolicy=exact --policyscript=/x --banirq=60"']

@@ -280,16 +280,29 @@ def test_irq_affinity_bans_in_irqbalance_keeps_the_user_s_lines_and_unbans_exact
     assert raw(host, 'etc/default/irqbalance') == IRQBALANCE_DEFAULT
     out = run(irq_affinity, args, capsys)
     assert out['changed'] and out['drift'] == []
-    # as blockinfile writes it: the user's lines, then our block between its two markers
+    # as blockinfile writes it: the user's lines, then our block between its two markers; the block
+    # comes last and wins, so it carries the user's own option on
     assert raw(host, 'etc/default/irqbalance') == IRQBALANCE_DEFAULT + (
         '# BEGIN lowlat.k8snet irq_affinity\n'
         'IRQBALANCE_BANNED_CPULIST=0,9\n'
-        'IRQBALANCE_ARGS="--banirq=60 --banirq=61"\n'
+        'IRQBALANCE_ARGS="--policyscript=/etc/irqbalance.d/policy --banirq=60 --banirq=61"\n'
         '# END lowlat.k8snet irq_affinity\n')
     assert run(irq_affinity, args, capsys)['changed'] is False
     gone = run(irq_affinity, {'irqs': {}, 'irqbalance': 'unban', 'root': str(host)}, capsys)
     assert gone['changed'] and raw(host, 'etc/default/irqbalance') == IRQBALANCE_DEFAULT
     assert run(irq_affinity, {'irqs': {}, 'irqbalance': 'unban', 'root': str(host)}, capsys)['changed'] is False
+
+
+def test_the_user_s_own_ban_is_kept_in_ours(host, capsys):
+    text = IRQBALANCE_DEFAULT + 'IRQBALANCE_BANNED_CPULIST=30-31\nexport IRQBALANCE_BANNED_CPUS=00000004\n'
+    put(host, 'etc/default/irqbalance', text)
+    out = run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'irqbalance': 'ban', 'root': str(host),
+                             'irqbalance_banned_cpus': '0,9'}, capsys)
+    assert out['changed']
+    # irqbalance 1.9 reads only the CPU list: the user's list and their older hex mask (CPU 2) go into it
+    assert 'IRQBALANCE_BANNED_CPULIST=0,2,9,30-31\n' in raw(host, 'etc/default/irqbalance')
+    run(irq_affinity, {'irqs': {}, 'irqbalance': 'unban', 'root': str(host)}, capsys)
+    assert raw(host, 'etc/default/irqbalance') == text
 
 
 def test_irq_affinity_reports_drift_and_leaves_irqbalance_alone_without_its_config(host, capsys, monkeypatch):
