@@ -25,6 +25,9 @@ description:
     or C(/etc/sysconfig/irqbalance)) in a marked block, and a running irqbalance is restarted to
     read it (a stopped one stays stopped); O(irqbalance=stop) stops and disables it;
     O(irqbalance=unban) takes our block out again.
+  - The block comes last in the file, so its values are the ones irqbalance reads; it carries the
+    file's own C(IRQBALANCE_ARGS) options and banned CPUs (C(IRQBALANCE_BANNED_CPULIST), and the older
+    C(IRQBALANCE_BANNED_CPUS) mask) on, so that the user's settings stay in force.
   - After writing, every IRQ is read again and those that moved away from the plan are returned in
     RV(drift) (irqbalance running without a ban, or another tool).
 author:
