@@ -330,9 +330,9 @@ def test_8_node_epyc_rps_of_a_full_node_goes_to_the_nearest_nodes_not_all():
     used = set().union(*[cpus(v) for v in plan['rps_cpus'].values()])
     nodes = set(int(node) for node, text in topology['nodes'].items() if used & cpus(text))
     assert nodes == {0, 1, 2}   # distance 16, same socket; 4-7 are at 32
-    assert any('not node-local' in reason for reason in plan['reasons'])
-    assert not any('scope node' in reason and 'not node-local' not in reason for reason in plan['reasons']
-                   if 'Node 3 has no core' in reason)
+    # the reasons say where RPS went and that it is not node-local
+    assert any('Node 3 has no core left for RPS' in reason and 'node(s) 0, 1, 2' in reason and 'distance 16' in reason
+               and 'not node-local' in reason for reason in plan['reasons'])
 
 
 def test_epyc_nps4_with_a_nic_of_unknown_node_is_the_study_shape_on_8_nodes():
