@@ -283,6 +283,8 @@ class Host(object):
         found = nicparse.queue_irqs(name, interrupts, device_name=device_name, pci_address=pci, msi_irqs=msi,
                                     driver=driver, rx_queues=rx, tx_queues=tx) if device else \
             {'driver_style': 'none', 'queues': [], 'irqs': [], 'other_irqs': [], 'excluded': [], 'note': None}
+        lower = self.lower(name)
+        leaves, chain = self.physical_lower(name) if device is None and lower else ([], None)
         speed = self.read(base, 'speed')
         mtu = self.read(base, 'mtu')
         return {
@@ -302,9 +304,9 @@ class Host(object):
             'pci_address': pci,
             'bus_info': pci or device_name,
             'virtual': device is None,
-            'lower': self.lower(name),
-            'physical_lower': self.physical_lower(name)[0] if device is None else [],
-            'chain': self.physical_lower(name)[1] if device is None and self.lower(name) else None,
+            'lower': lower,
+            'physical_lower': leaves,
+            'chain': chain,
             'speed_mbps': int(speed) if speed and speed.lstrip('-').isdigit() and int(speed) > 0 else None,
             'mtu': int(mtu) if mtu and mtu.isdigit() else None,
         }

@@ -235,7 +235,6 @@ class _Host(object):
                 node_of_cpu[cpu] = node
         self.cores = dict((node, []) for node in self.node_ids)
         self.core_bits = {}
-        self.first_threads = 0
         firsts = []
         for cpu in sorted(node_of_cpu):
             if cpu in self.core_bits:

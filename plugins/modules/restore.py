@@ -149,9 +149,9 @@ def main():
     restored = {}
     failures = []
     channel_plan = [(key, entries[key]) for key in sorted(entries) if entries[key].get('kind') == 'channels']
+    ethtool = module.get_bin_path('ethtool') if channel_plan else None
     for key, item in channel_plan:
         interface, value = item.get('target'), item.get('value') or {}
-        ethtool = module.get_bin_path('ethtool')
         rc, out, _err = module.run_command([ethtool, '-l', interface]) if ethtool else (1, '', '')
         counts = parse_channels(out) if rc == 0 else None
         if counts is None:

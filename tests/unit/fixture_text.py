@@ -67,3 +67,15 @@ def numa_topology(name, core_of):
     if distances:
         topology['distances'] = distances
     return topology
+
+
+def put(root, rel, text, mode=None):
+    """Write text at root/rel (a leading / ignored), making its directories; the path written."""
+    path = os.path.join(str(root), rel.lstrip('/'))
+    if not os.path.isdir(os.path.dirname(path)):
+        os.makedirs(os.path.dirname(path))
+    with open(path, 'w') as handle:
+        handle.write(text)
+    if mode is not None:
+        os.chmod(path, mode)
+    return path

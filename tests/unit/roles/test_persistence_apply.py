@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.lowlat.k8snet.plugins.module_utils import nic
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
-from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import put, read as fixture
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
                       'roles', 'persistence', 'files', 'lowlat-k8snet-apply')
@@ -74,15 +74,6 @@ def test_names_of_real_drivers_and_shared_lines():
     # a shared line: "acpi, i801_smbus" is recorded as "acpi,i801_smbus"
     assert by_name(fixture('ice_interrupts.txt'))['acpi,i801_smbus'] == [9]
     assert by_name('') == {}
-
-
-def put(root, rel, text):
-    path = os.path.join(str(root), rel.lstrip('/'))
-    if not os.path.isdir(os.path.dirname(path)):
-        os.makedirs(os.path.dirname(path))
-    with open(path, 'w') as handle:
-        handle.write(text)
-    return path
 
 
 def get(root, rel):

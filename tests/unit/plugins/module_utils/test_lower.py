@@ -13,14 +13,7 @@ import pytest
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.plan import PlanError, steering_plan, steering_targets
 from ansible_collections.lowlat.k8snet.tests.unit.plan_rules import broken, cpus
-
-
-def put(root, rel, text):
-    path = os.path.join(str(root), rel)
-    if not os.path.isdir(os.path.dirname(path)):
-        os.makedirs(os.path.dirname(path))
-    with open(path, 'w') as handle:
-        handle.write(text)
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import put
 
 
 def link(root, rel, target):

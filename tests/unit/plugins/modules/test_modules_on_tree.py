@@ -16,18 +16,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.lowlat.k8snet.plugins.modules import host_facts, irq_affinity, queue_steering, restore
-from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
-
-
-def put(root, rel, text, mode=None):
-    path = os.path.join(str(root), rel)
-    if not os.path.isdir(os.path.dirname(path)):
-        os.makedirs(os.path.dirname(path))
-    with open(path, 'w') as handle:
-        handle.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
-    return path
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import put, read as fixture
 
 
 def get(root, rel):

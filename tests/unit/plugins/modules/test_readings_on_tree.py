@@ -14,14 +14,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.lowlat.k8snet.plugins.module_utils import bench
 from ansible_collections.lowlat.k8snet.plugins.modules import readings
-from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import read as fixture
-
-
-def put(root, rel, text):
-    path = os.path.join(str(root), rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as handle:
-        handle.write(text)
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import put, read as fixture
 
 
 def run(args, capsys):

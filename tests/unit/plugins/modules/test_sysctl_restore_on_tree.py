@@ -12,14 +12,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.lowlat.k8snet.plugins.modules import restore, sysctl
-
-
-def put(root, rel, text):
-    path = os.path.join(str(root), rel)
-    if not os.path.isdir(os.path.dirname(path)):
-        os.makedirs(os.path.dirname(path))
-    with open(path, 'w') as handle:
-        handle.write(text)
+from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import put
 
 
 def get(root, rel):
