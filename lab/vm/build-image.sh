@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the test bed's guest image locally: a Debian root made by debootstrap, Debian's own kernel
-# (it has ipvlan, dummy and fq as modules), a small initramfs, one ext4 image that serves both
+# (it has ipvlan, bonding, 8021q, dummy and fq as modules), a small initramfs, one ext4 image that serves both
 # guests (their addresses and names come from their MACs and the kernel command line), and the
 # SSH key the guests accept (made for the image, kept beside it).
 # Cached outside the checkout, in $VM_CACHE (default ~/.cache/lowlat-k8snet/vm) under
@@ -41,23 +41,68 @@ DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-instal
 echo '/dev/vda / ext4 rw,relatime 0 1' > "$root/etc/fstab"
 install -d -m 0700 "$root/root/.ssh"
 install -m 0600 "$work/key/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
-# management NIC (user-mode networking, the controller's SSH): DHCP; data NIC: its address by MAC
-# (52:54:00:00:02:NN -> 192.168.77.NN+10). No default route on the data segment: nothing leaves it.
+# management NIC (user-mode networking, the controller's SSH): DHCP. No default route on the data
+# segment (below): nothing leaves it.
 cat > "$root/etc/systemd/network/10-mgmt.network" <<'NET'
 [Match]
 MACAddress=52:54:00:00:01:01 52:54:00:00:01:02
 [Network]
 DHCP=ipv4
 NET
+# the data NICs, eth1 (52:54:00:00:02:NN) and eth2 (52:54:00:00:03:NN), are the slaves of an
+# active-backup bond (eth1 primary) with VLAN 100 on top, as a bare-metal Kubernetes node carries its
+# traffic; the data address is on bond0.100 (by host name: 192.168.77.NN+10). Every link comes up at
+# boot from these files, so a reboot and a NIC re-added (its .network enslaves it again) rebuild it.
 for n in 1 2; do
-    cat > "$root/etc/systemd/network/20-data-$n.network" <<NET
+    cat > "$root/etc/systemd/network/30-bond0-vm$n.netdev" <<NET
 [Match]
-MACAddress=52:54:00:00:02:0$n
+Host=vm$n
+[NetDev]
+Name=bond0
+Kind=bond
+MACAddress=52:54:00:00:04:0$n
+[Bond]
+Mode=active-backup
+MIIMonitorSec=100ms
+NET
+    cat > "$root/etc/systemd/network/32-vlan100-vm$n.network" <<NET
+[Match]
+Name=bond0.100
+Host=vm$n
 [Network]
 Address=192.168.77.1$n/24
 LinkLocalAddressing=no
 NET
 done
+cat > "$root/etc/systemd/network/20-data-eth1.network" <<'NET'
+[Match]
+PermanentMACAddress=52:54:00:00:02:01 52:54:00:00:02:02
+[Network]
+Bond=bond0
+PrimarySlave=true
+LinkLocalAddressing=no
+NET
+cat > "$root/etc/systemd/network/21-data-eth2.network" <<'NET'
+[Match]
+PermanentMACAddress=52:54:00:00:03:01 52:54:00:00:03:02
+[Network]
+Bond=bond0
+LinkLocalAddressing=no
+NET
+cat > "$root/etc/systemd/network/30-bond0.network" <<'NET'
+[Match]
+Name=bond0
+[Network]
+VLAN=bond0.100
+LinkLocalAddressing=no
+NET
+cat > "$root/etc/systemd/network/31-vlan100.netdev" <<'NET'
+[NetDev]
+Name=bond0.100
+Kind=vlan
+[VLAN]
+Id=100
+NET
 # the guests wait for nothing else at boot
 chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
 chroot "$root" systemctl mask systemd-networkd-wait-online.service getty@tty1.service >/dev/null 2>&1

@@ -16,6 +16,7 @@ for n in 1 2; do
     fi
     rm -f "$state/vm$n.qcow2"
     ip link del "lowlat-vm$n" 2>/dev/null
+    ip link del "lowlat-vm$n-b" 2>/dev/null
 done
 ip link del "$bridge" 2>/dev/null
 echo "vms down"

@@ -3,8 +3,10 @@
 # nodes each (4 per node: more CPUs than NIC queues, as on the study's hosts, so that the plan pins
 # each queue's IRQ to the first CPU of a node and spreads RPS over the node's other CPUs; with as
 # many CPUs as queues it rightly gives each queue its own CPU instead), Debian's kernel, a management NIC (user-mode networking, SSH forwarded to
-# 127.0.0.1:2221/2222) and a data NIC with 4 queue pairs and per-queue MSI-X vectors on a private
-# bridge shared by the two guests only (no address, no route: no traffic leaves the machine).
+# 127.0.0.1:2221/2222) and two data NICs (eth1, eth2; the image bonds them, VLAN 100 on top) with 4
+# queue pairs and per-queue MSI-X vectors each, on a private bridge shared by the two guests only
+# (no address, no route: no traffic leaves the machine). vm2 boots with CPUs isolated as a node
+# that keeps CPUs for latency-critical pods does (VM_APPEND_2; VM_APPEND_1 for vm1, empty).
 # Prints the time from start to SSH ready.  lab/vm/down.sh removes it all.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +17,10 @@ queues=${VM_QUEUES:-4}
 per_node=${VM_CPUS_PER_NODE:-4}
 timeout=${VM_BOOT_TIMEOUT:-600}
 guests="1 2"
+# isolcpus isolates CPU 3 (with the managed_irq and domain flags), nohz_full CPUs 3 and 7: CPU 7 is
+# kept from housekeeping by nohz_full alone
+append_1=${VM_APPEND_1-}
+append_2=${VM_APPEND_2-isolcpus=managed_irq,domain,3 nohz_full=3,7}
 
 image=$("$here/build-image.sh")
 mkdir -p "$state"
@@ -38,8 +44,11 @@ for n in $guests; do
         continue
     fi
     tap=lowlat-$name
-    ip link show "$tap" >/dev/null 2>&1 || ip tuntap add "$tap" mode tap multi_queue
-    ip link set "$tap" master "$bridge" up
+    for t in "$tap" "$tap-b"; do
+        ip link show "$t" >/dev/null 2>&1 || ip tuntap add "$t" mode tap multi_queue
+        ip link set "$t" master "$bridge" up
+    done
+    extra=append_$n
     rm -f "$state/$name.qcow2"
     qemu-img create -q -f qcow2 -b "$image/base.raw" -F raw "$state/$name.qcow2"
     half=$((memory / 2))
@@ -51,12 +60,14 @@ for n in $guests; do
         -numa node,nodeid=0,cpus=0-$((per_node - 1)),memdev=m0 \
         -numa node,nodeid=1,cpus="$per_node-$((2 * per_node - 1))",memdev=m1 \
         -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off systemd.hostname=$name" \
+        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off systemd.hostname=$name ${!extra}" \
         -drive file="$state/$name.qcow2",if=virtio,format=qcow2,cache=unsafe \
         -netdev user,id=mgmt,hostfwd="tcp:127.0.0.1:222$n-:22" \
         -device virtio-net-pci,netdev=mgmt,mac="52:54:00:00:01:0$n" \
         -netdev tap,id=data,ifname="$tap",script=no,downscript=no,queues="$queues",vhost=off \
         -device virtio-net-pci,netdev=data,mac="52:54:00:00:02:0$n",mq=on,vectors=$((2 * queues + 2)) \
+        -netdev tap,id=data2,ifname="$tap-b",script=no,downscript=no,queues="$queues",vhost=off \
+        -device virtio-net-pci,netdev=data2,mac="52:54:00:00:03:0$n",mq=on,vectors=$((2 * queues + 2)) \
         -display none -serial file:"$state/$name.console" -daemonize -pidfile "$state/$name.pid"
 done
 for n in $guests; do

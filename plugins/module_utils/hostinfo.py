@@ -21,7 +21,6 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     bits_to_list, format_list, to_bits,
 )
 
-PCI_RE = re.compile(r'^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$')
 FEATURES = {
     # feature: (kernel config symbol, module name, path that proves it at run time)
     'ipvlan': ('CONFIG_IPVLAN', 'ipvlan', None),
@@ -228,12 +227,6 @@ class Host(object):
             value = self.read('sys/class/net', name, 'device', '..', attr)
         return value
 
-    def _device_listdir(self, name, attr):
-        entries = self.listdir('sys/class/net', name, 'device', attr)
-        if not entries:
-            entries = self.listdir('sys/class/net', name, 'device', '..', attr)
-        return entries
-
     def lower(self, name):
         """The devices directly under name: a bond's slaves (bonding/slaves), and the lower_* links of a
         VLAN, macvlan, ipvlan or team device, in that order, each once."""
@@ -265,23 +258,13 @@ class Host(object):
         base = 'sys/class/net/%s' % name
         if not self.exists(base):
             return None
-        rx, tx = nicparse.queue_counts(self.listdir(base, 'queues'))
-        device = os.path.realpath(self.path(base, 'device')) if self.exists(base, 'device') else None
-        device_name = os.path.basename(device) if device else None
-        pci = None
-        if device:
-            for candidate in (device_name, os.path.basename(os.path.dirname(device))):
-                if PCI_RE.match(candidate):
-                    pci = candidate
-                    break
-        msi = [int(x) for x in self._device_listdir(name, 'msi_irqs') if x.isdigit()] if device else []
+        sysfs = nicparse.sysfs_nic(self.path(base))
+        rx, tx, device = sysfs['rx'], sysfs['tx'], sysfs['device_name']
         if interrupts is None:
             interrupts = nicparse.parse_interrupts(self.read('proc/interrupts', default=''))
-        driver = None
-        if device and self.exists(base, 'device', 'driver'):
-            driver = os.path.basename(os.path.realpath(self.path(base, 'device', 'driver')))
-        found = nicparse.queue_irqs(name, interrupts, device_name=device_name, pci_address=pci, msi_irqs=msi,
-                                    driver=driver, rx_queues=rx, tx_queues=tx) if device else \
+        found = nicparse.queue_irqs(name, interrupts, device_name=device, pci_address=sysfs['pci_address'],
+                                    msi_irqs=sysfs['msi_irqs'], driver=sysfs['driver'], rx_queues=rx,
+                                    tx_queues=tx) if device else \
             {'driver_style': 'none', 'queues': [], 'irqs': [], 'other_irqs': [], 'excluded': [], 'note': None}
         lower = self.lower(name)
         leaves, chain = self.physical_lower(name) if device is None and lower else ([], None)
@@ -299,10 +282,10 @@ class Host(object):
             'excluded_irqs': found['excluded'],
             'numa_node': nicparse.parse_numa_node(self._device_attr(name, 'numa_node')) if device else None,
             'local_cpus': self._device_attr(name, 'local_cpulist') if device else None,
-            'driver': driver,
-            'device': device_name,
-            'pci_address': pci,
-            'bus_info': pci or device_name,
+            'driver': sysfs['driver'],
+            'device': device,
+            'pci_address': sysfs['pci_address'],
+            'bus_info': sysfs['pci_address'] or device,
             'virtual': device is None,
             'lower': lower,
             'physical_lower': leaves,

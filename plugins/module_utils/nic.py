@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, lowlat.k8snet contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""NIC queue IRQs from /proc/interrupts and sysfs values (pure parsing, no I/O)."""
+"""NIC queue IRQs from /proc/interrupts and sysfs values: pure parsing, and ``sysfs_nic``, the one
+reader of a NIC's device links in sysfs (host_facts and the boot-time replay script both use it)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 
 # Trigger types printed between the chip name and the action names.
@@ -315,6 +317,38 @@ def parse_numa_node(text):
     except ValueError:
         raise NicError("numa_node %r is not a number" % text)
     return node if node >= 0 else None
+
+
+PCI_RE = re.compile(r'^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$')
+
+
+def _listdir(path):
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
+def sysfs_nic(net_dir):
+    """What ``queue_irqs`` needs of a NIC from sysfs, given its /sys/class/net/IF directory:
+    ``{device_name, pci_address, msi_irqs, driver, rx, tx}``. A device without ``device`` (veth, a
+    bond) has device_name None and no MSI IRQs. virtio's MSI IRQs are its PCI parent's."""
+    rx, tx = queue_counts(_listdir(os.path.join(net_dir, 'queues')))
+    link = os.path.join(net_dir, 'device')
+    if not os.path.exists(link):
+        return {'device_name': None, 'pci_address': None, 'msi_irqs': [], 'driver': None, 'rx': rx, 'tx': tx}
+    device = os.path.realpath(link)
+    name = os.path.basename(device)
+    pci = None
+    for candidate in (name, os.path.basename(os.path.dirname(device))):
+        if PCI_RE.match(candidate):
+            pci = candidate
+            break
+    entries = _listdir(os.path.join(link, 'msi_irqs')) or _listdir(os.path.join(link, '..', 'msi_irqs'))
+    driver = os.path.join(link, 'driver')
+    return {'device_name': name, 'pci_address': pci, 'msi_irqs': [int(x) for x in entries if x.isdigit()],
+            'driver': os.path.basename(os.path.realpath(driver)) if os.path.exists(driver) else None,
+            'rx': rx, 'tx': tx}
 
 
 def queue_counts(queue_names):

@@ -28,6 +28,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, bits_to_list, format_list, format_mask, next_power_of_two, to_bits,
 )
@@ -627,13 +629,21 @@ def _app_step(host, layout, irq_list, include_irq_cpus):
                   "dedicated IRQ CPUs and their siblings are left to the NIC." % format_list(left)]
 
 
+def _name_order(name):
+    """Sort key for interface names: their runs of digits compared as numbers (eth2 < eth10)."""
+    return [(0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'(\d+)', name) if part]
+
+
 def steering_targets(nics, interfaces):
     """The physical NICs to plan for the interfaces asked (host_facts' nics): a bond, a VLAN or a
     macvlan stands for the physical devices under it, which share one layout of IRQ CPUs.
 
     Returns [{name, group, chain, offset, total}]: ``offset`` is where this device's queue vectors start
     among the ``total`` of its group (None for a device planned alone), so that the IRQs of two slaves
-    spread over the IRQ CPUs together rather than both starting on the first."""
+    spread over the IRQ CPUs together rather than both starting on the first. The devices of a group
+    take their places in name order (eth2 before eth10), not in the bond's slave order, which is the
+    order they were enslaved in: it changes across reboots and when a slave is removed and added
+    again, and the plan must not change with it."""
     if not isinstance(nics, dict):
         raise PlanError("nics must be host_facts' dict of interfaces, got %s" % type(nics).__name__)
     targets, seen = [], set()
@@ -641,7 +651,7 @@ def steering_targets(nics, interfaces):
         if want not in nics:
             raise PlanError("interface %s does not exist; interfaces here: %s" % (want, ', '.join(sorted(nics))))
         nic = nics[want]
-        leaves = nic.get('physical_lower') or []
+        leaves = sorted(nic.get('physical_lower') or [], key=_name_order)
         missing = [leaf for leaf in leaves if leaf not in nics]
         if missing:
             raise PlanError("%s lies on %s, which host_facts did not read" % (want, ', '.join(missing)))

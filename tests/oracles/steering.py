@@ -14,11 +14,18 @@ study's hosts, the qemu guests: the dedicated layout), after site.yml with the d
   (q mod N): its cores in order, cut into as many contiguous runs as those queues, the first runs one
   core longer when they do not divide evenly, each core with its hyperthreads;
 * rps_sock_flow_entries is the next power of two >= the planned connections, and each rx queue's
-  rps_flow_cnt is that divided by the rx queues, rounded up to a power of two as the kernel does.
+  rps_flow_cnt is that divided by the rx queues, rounded up to a power of two as the kernel does;
+* the physical NICs under a bond (or a VLAN on one) take their places in one row of queues, in
+  name order (eth2 before eth10; not the bond's slave order, which changes when a slave is added
+  again): a NIC after others starts at the position after their queues (offset), so its queue q is
+  served by node (q + offset) mod N, and its XPS is dealt out as for a NIC alone;
+* only CPUs that are online, not isolated (isolcpus), not nohz_full and, where the host reserves
+  CPUs for the system (kubelet's reservedSystemCPUs), reserved take part: a node's "first CPU" and
+  "other cores" are its first and other such CPUs. Pinned processes stay on them too.
 
 Usage on a read-back of the qemu guests (molecule/vm/read-steering.sh prints it):
-    python3 tests/oracles/steering.py --connections 60000 READBACK.json
-prints one line per queue and every mismatch; exits 1 when there is one.
+    python3 tests/oracles/steering.py --connections 60000 [--reserved 0-1,3-7] READBACK.json
+prints one line per queue of every NIC and every mismatch; exits 1 when there is one.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -26,6 +33,7 @@ __metaclass__ = type
 
 import argparse
 import json
+import re
 import sys
 
 
@@ -72,17 +80,18 @@ def physical(siblings):
     return set(min(group) for group in siblings.values())
 
 
-def expect(nodes, physical_cpus, rx, tx, connections, irqs=True, siblings=None):
-    """The read-back the rule wants. nodes: {node id: set of CPUs}; siblings: {cpu: its core's CPUs}
-    (None: one thread per core)."""
+def expect(nodes, physical_cpus, rx, tx, connections, irqs=True, siblings=None, offset=0):
+    """The read-back the rule wants. nodes: {node id: set of the CPUs steering may use}; siblings:
+    {cpu: its core's CPUs} (None: one thread per core); offset: the queues of the NICs before this
+    one in its bond."""
     ids = sorted(nodes)
-    serving = [ids[q % len(ids)] for q in range(rx)]
+    serving = [ids[(q + offset) % len(ids)] for q in range(rx)]
     irq_cpu = dict((q, min(nodes[node])) for q, node in enumerate(serving))
     entries = pow2(connections) if connections > 0 else 0
     xps = {}
     if tx > 1:
         for index, node in enumerate(ids):
-            queues = [q for q in range(tx) if q % len(ids) == index]
+            queues = [q for q in range(tx) if (q + offset) % len(ids) == index]
             cores = sorted(nodes[node] & physical_cpus)
             start = 0
             for rank, q in enumerate(queues):
@@ -133,23 +142,53 @@ def check(expected, read, irqs=True):
     return wrong
 
 
-def from_readback(data):
-    """molecule/vm/read-steering.sh's JSON -> (nodes, physical CPUs, rx, tx, read)."""
+def allowed(data, reserved=None):
+    """The CPUs steering may use on the host read back: online (the nodes' CPUs), minus isolated
+    and nohz_full ones, within the reserved set when one is given."""
+    online = set()
+    for text in data['numa'].values():
+        online |= cpus(text)
+    result = online - cpus(data.get('isolated', '')) - cpus(data.get('nohz_full', ''))
+    return result & cpus(reserved) if reserved else result
+
+
+def name_order(name):
+    """eth2 before eth10: runs of digits compared as numbers."""
+    return [(0, int(run), '') if run.isdigit() else (1, 0, run) for run in re.split(r'(\d+)', name) if run]
+
+
+def nics(data):
+    """molecule/vm/read-steering.sh's JSON -> [(interface, offset, that NIC's part of the JSON)]: its
+    physical NICs in name order, each with the queues of those before it."""
+    parts = sorted(data.get('nics') or [data], key=lambda part: name_order(part['interface']))
+    result, offset = [], 0
+    for part in parts:
+        result.append((part['interface'], offset, part))
+        offset += len(part['rx'])
+    return result
+
+
+def from_readback(data, nic=None, cpu_set=None):
+    """molecule/vm/read-steering.sh's JSON -> (nodes, physical CPUs, rx, tx, read), for one NIC of it
+    (``nic``: its part, default the first) and the CPUs steering may use (``cpu_set``, default all)."""
     nodes = dict((int(node), cpus(text)) for node, text in data['numa'].items())
+    if cpu_set is not None:
+        nodes = dict((node, members & cpu_set) for node, members in nodes.items())
     siblings = dict((int(cpu), cpus(text)) for cpu, text in data['siblings'].items())
-    rx = sorted(int(q.split('-')[1]) for q in data['rx'])
-    tx = sorted(int(q.split('-')[1]) for q in data['tx'])
+    nic = nic or nics(data)[0][2]
+    rx = sorted(int(q.split('-')[1]) for q in nic['rx'])
+    tx = sorted(int(q.split('-')[1]) for q in nic['tx'])
     irq_cpus = {}
     for q in rx:
         # virtioN-input.Q / virtioN-output.Q: the two vectors of queue pair Q; one missing is not found
-        vectors = [data['irqs'].get('%s-%s.%d' % (data['device'], kind, q)) for kind in ('input', 'output')]
+        vectors = [nic['irqs'].get('%s-%s.%d' % (nic['device'], kind, q)) for kind in ('input', 'output')]
         if all(vectors):
             irq_cpus[q] = cpus(vectors[0]['cpus']) | cpus(vectors[1]['cpus'])
     read = {
         'irq_cpus': irq_cpus,
-        'rps': dict((q, mask_cpus(data['rx']['rx-%d' % q]['rps_cpus'])) for q in rx),
-        'xps': dict((q, mask_cpus(data['tx']['tx-%d' % q]['xps_cpus'])) for q in tx) if len(tx) > 1 else {},
-        'flow': dict((q, int(data['rx']['rx-%d' % q]['rps_flow_cnt'])) for q in rx),
+        'rps': dict((q, mask_cpus(nic['rx']['rx-%d' % q]['rps_cpus'])) for q in rx),
+        'xps': dict((q, mask_cpus(nic['tx']['tx-%d' % q]['xps_cpus'])) for q in tx) if len(tx) > 1 else {},
+        'flow': dict((q, int(nic['rx']['rx-%d' % q]['rps_flow_cnt'])) for q in rx),
         'entries': int(data['rps_sock_flow_entries']),
     }
     return nodes, physical(siblings), len(rx), len(tx), read
@@ -169,17 +208,30 @@ def table(expected, read):
 def main(argv=None):
     parser = argparse.ArgumentParser(description='Check a read-back against the study\'s steering rule.')
     parser.add_argument('--connections', type=int, required=True)
-    parser.add_argument('--rx-queues', type=int, help='fail unless the NIC has this many rx queues')
+    parser.add_argument('--rx-queues', type=int, help='fail unless every NIC has this many rx queues')
+    parser.add_argument('--reserved', help="the CPUs the host reserves for the system (kubelet's "
+                        "reservedSystemCPUs); default: all")
+    parser.add_argument('--pinned', default='', help='CPUs processes are pinned to, which must be among '
+                        'the CPUs steering may use')
     parser.add_argument('readback')
     args = parser.parse_args(argv)
     with open(args.readback) as handle:
         data = json.load(handle)
-    nodes, physical_cpus, rx, tx, read = from_readback(data)
-    expected = expect(nodes, physical_cpus, rx, tx, args.connections)
-    wrong = check(expected, read)
-    if args.rx_queues is not None and rx != args.rx_queues:
-        wrong.append('%d rx queues read, %d wanted' % (rx, args.rx_queues))
-    print('\n'.join(table(expected, read)))
+    usable = allowed(data, args.reserved)
+    wrong = []
+    print('CPUs steering may use: %s (%d)' % (show(usable), len(usable)))
+    for name, offset, part in nics(data):
+        nodes, physical_cpus, rx, tx, read = from_readback(data, part, usable)
+        expected = expect(nodes, physical_cpus, rx, tx, args.connections, offset=offset)
+        found = check(expected, read)
+        if args.rx_queues is not None and rx != args.rx_queues:
+            found.append('%d rx queues read, %d wanted' % (rx, args.rx_queues))
+        print('%s (%s, queues from position %d):' % (name, part['device'], offset))
+        print('\n'.join(table(expected, read)))
+        wrong += ['%s %s' % (name, line) for line in found]
+    outside = cpus(args.pinned) - usable
+    if outside:
+        wrong.append('pinned CPUs %s are outside the CPUs steering may use (%s)' % (show(outside), show(usable)))
     for line in wrong:
         print('MISMATCH: ' + line)
     print('%d mismatch(es) with the rule' % len(wrong))

@@ -98,3 +98,61 @@ def test_command_line_exit_status(tmp_path, capsys):
     assert '0 mismatch(es)' in capsys.readouterr().out
     assert steering.main(['--connections', '6000', str(good)]) == 1
     assert 'rps_sock_flow_entries 65536, the rule wants 8192' in capsys.readouterr().out
+
+
+VM_NODES = {0: steering.cpus('0-3'), 1: steering.cpus('4-7')}
+
+
+def test_a_nic_after_others_in_a_bond_starts_at_their_offset():
+    """eth2 after a 1-queue eth1: its queue 0 is the row's position 1, so node 1 serves it."""
+    alone = steering.expect(VM_NODES, steering.cpus('0-7'), 4, 4, 60000)
+    after = steering.expect(VM_NODES, steering.cpus('0-7'), 4, 4, 60000, offset=1)
+    assert alone['irq_cpu'] == {0: 0, 1: 4, 2: 0, 3: 4}
+    assert after['irq_cpu'] == {0: 4, 1: 0, 2: 4, 3: 0}
+    assert after['rps'][0] == steering.cpus('5-7') and after['xps'][0] == steering.cpus('4-5')
+    # a whole number of turns round the nodes changes nothing
+    assert steering.expect(VM_NODES, steering.cpus('0-7'), 4, 4, 60000, offset=4) == alone
+
+
+def test_the_cpus_steering_may_use_leave_out_isolated_nohz_full_and_unreserved():
+    data = dict(load_vm(), isolated='3', nohz_full='3,7')
+    assert steering.allowed(data) == steering.cpus('0-2,4-6')
+    assert steering.allowed(data, '0-1,3-7') == steering.cpus('0-1,4-6')
+    nodes, physical, rx, tx, _read = steering.from_readback(data, cpu_set=steering.allowed(data, '0-1,3-7'))
+    expected = steering.expect(nodes, physical, rx, tx, 60000)
+    assert expected['rps'] == {0: set([1]), 1: steering.cpus('5-6'), 2: set([1]), 3: steering.cpus('5-6')}
+    assert expected['xps'] == {0: set([0]), 1: steering.cpus('4-5'), 2: set([1]), 3: set([6])}
+
+
+def two_nics(second_change=None):
+    """vm1's read-back as a bond of two such NICs (the second a copy, with its own device name)."""
+    data = load_vm()
+    first = dict((key, data.pop(key)) for key in ('interface', 'device', 'irqs', 'rx', 'tx'))
+    second = copy.deepcopy(first)
+    second.update(interface='eth2', device='virtio9',
+                  irqs=dict((name.replace(first['device'], 'virtio9'), irq) for name, irq in first['irqs'].items()))
+    if second_change:
+        second_change(second)
+    data['nics'] = [first, second]
+    return data
+
+
+def test_command_line_checks_every_nic_of_a_bond(tmp_path, capsys):
+    path = tmp_path / 'bond.json'
+    path.write_text(json.dumps(two_nics()))
+    assert steering.main(['--connections', '60000', '--rx-queues', '4', str(path)]) == 0
+    out = capsys.readouterr().out
+    assert 'eth2 (virtio9, queues from position 4)' in out and '0 mismatch(es)' in out
+    path.write_text(json.dumps(two_nics(lambda nic: nic['rx']['rx-1'].update(rps_cpus='0e'))))
+    assert steering.main(['--connections', '60000', str(path)]) == 1
+    assert 'eth2 rx-1: rps_cpus 1-3, the rule wants 5-7' in capsys.readouterr().out
+
+
+def test_command_line_refuses_pinned_cpus_outside_the_reserved_set(tmp_path, capsys):
+    path = tmp_path / 'vm.json'
+    path.write_text(json.dumps(load_vm()))
+    assert steering.main(['--connections', '60000', '--pinned', '1-3,5-7', str(path)]) == 0
+    capsys.readouterr()
+    # the read-back was taken without a reserved set: with one, the IRQ CPUs are wrong too
+    assert steering.main(['--connections', '60000', '--reserved', '0-1,4-7', '--pinned', '1-3', str(path)]) == 1
+    assert 'pinned CPUs 2-3 are outside the CPUs steering may use (0-1,4-7)' in capsys.readouterr().out

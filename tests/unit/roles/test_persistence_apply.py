@@ -153,3 +153,36 @@ def test_a_failed_write_is_counted_and_the_exit_status_says_so(tree, capsys):
     assert run(tree) == 1
     out = capsys.readouterr()
     assert '4 applied, 1 failed' in out.out and target in out.err
+
+
+def test_udev_replays_the_re_added_interfaces_queue_irqs_by_name(tree, capsys):
+    """A NIC unbound and bound again: its queue IRQs have new numbers; the add event for it pins
+    them, found by the names its driver gives them, and no other device's IRQ."""
+    root, persist = tree
+    text = fixture('vm2_interrupts.txt')
+    pci = root / 'sys/devices/pci0000:00/0000:00:03.0'
+    os.makedirs(str(pci / 'virtio2'))
+    os.makedirs(str(root / 'sys/bus/virtio/drivers/virtio_net'))
+    os.symlink(str(root / 'sys/bus/virtio/drivers/virtio_net'), str(pci / 'virtio2/driver'))
+    os.symlink(str(pci / 'virtio2'), str(root / 'sys/class/net/eth1/device'))
+    # the IRQs of the device's vectors are listed under its PCI parent (virtio's own directory has none)
+    for name in ('virtio2-config', 'virtio2-input.0', 'virtio2-output.0'):
+        put(pci, 'msi_irqs/%d' % grep_irq(text, name), 'msix\n')
+    put(root, '/sys/class/net/eth1/queues/tx-0/xps_cpus', '0\n')
+    input0, output0, other = (grep_irq(text, name) for name in ('virtio2-input.0', 'virtio2-output.0', 'virtio3-rx'))
+    for irq in (input0, output0, other):
+        put(root, '/proc/irq/%d/smp_affinity_list' % irq, '0-1\n')
+    put(persist, 'irq_affinity.json', json.dumps({'version': 1, 'irqs': [
+        {'irq': 61, 'name': 'virtio2-input.0', 'cpus': '1'},      # its number before the re-add
+        {'irq': 62, 'name': 'virtio2-output.0', 'cpus': '0'},
+        {'irq': other, 'name': 'virtio3-rx', 'cpus': '1'},        # another NIC's: not this event's
+        {'irq': 26, 'name': '', 'cpus': '0'}]}))                  # no name: not known to be eth1's
+    put(root, '/proc/irq/26/smp_affinity_list', '0-1\n')
+    assert run(tree, '--interface', 'eth1') == 0
+    assert get(root, '/proc/irq/%d/smp_affinity_list' % input0) == '1'
+    assert get(root, '/proc/irq/%d/smp_affinity_list' % output0) == '0'
+    assert get(root, '/proc/irq/%d/smp_affinity_list' % other) == '0-1\n'
+    assert get(root, '/proc/irq/26/smp_affinity_list') == '0-1\n'
+    assert get(root, '/sys/class/net/eth1/queues/rx-0/rps_cpus') == '1'
+    assert get(root, '/sys/class/net/eth0/queues/rx-0/rps_cpus') == '0\n'
+    assert '3 applied, 0 failed' in capsys.readouterr().out

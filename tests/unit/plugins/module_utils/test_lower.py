@@ -99,3 +99,14 @@ def test_two_slaves_spread_over_the_irq_cpus_together(nodes, cores, queues, numa
     # the two slaves' queue 0 share a CPU only when the first slave left no IRQ CPU without a vector
     if first[0] == first[1]:
         assert seen_before_second == set(load)
+
+
+def test_a_groups_devices_take_their_places_in_name_order_not_enslaving_order():
+    """A bond lists its slaves in the order they were enslaved: after a reboot or a slave's re-add it
+    can be eth10 eth2; the places (and so every IRQ CPU) must not change with it."""
+    queues = {'eth2': {'queues': [[1]]}, 'eth10': {'queues': [[2], [3]]}, 'eth9': {'queues': [[4]]}}
+    places = []
+    for order in (['eth10', 'eth2', 'eth9'], ['eth2', 'eth9', 'eth10'], ['eth9', 'eth10', 'eth2']):
+        nics = dict(queues, bond0={'physical_lower': order, 'chain': 'bond0 -> ' + ', '.join(order)})
+        places.append([(t['name'], t['offset']) for t in steering_targets(nics, ['bond0'])])
+    assert places == [[('eth2', 0), ('eth9', 1), ('eth10', 2)]] * 3
