@@ -59,7 +59,8 @@ for cpu in /sys/devices/system/cpu/cpu[0-9]*; do
     [ $first = 1 ] || printf ', '; first=0
     printf '"%s": "%s"' "${cpu##*cpu}" "$(cat "$cpu/topology/thread_siblings_list")"
 done
-nohz=$(cat /sys/devices/system/cpu/nohz_full 2>/dev/null || true)
+# "(null)" (with leading blanks) when the kernel has no nohz_full CPUs
+nohz=$(tr -d ' \n' < /sys/devices/system/cpu/nohz_full 2>/dev/null || true)
 [ "$nohz" != "(null)" ] || nohz=
 printf '}, "isolated": "%s", "nohz_full": "%s", "cmdline": "%s", "nics": [' \
     "$(cat /sys/devices/system/cpu/isolated)" "$nohz" "$(cat /proc/cmdline)"

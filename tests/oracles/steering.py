@@ -148,7 +148,9 @@ def allowed(data, reserved=None):
     online = set()
     for text in data['numa'].values():
         online |= cpus(text)
-    result = online - cpus(data.get('isolated', '')) - cpus(data.get('nohz_full', ''))
+    # the kernel prints "(null)" in nohz_full when it has none
+    nohz = data.get('nohz_full', '').strip()
+    result = online - cpus(data.get('isolated', '')) - cpus('' if nohz == '(null)' else nohz)
     return result & cpus(reserved) if reserved else result
 
 

@@ -118,6 +118,7 @@ def test_the_cpus_steering_may_use_leave_out_isolated_nohz_full_and_unreserved()
     data = dict(load_vm(), isolated='3', nohz_full='3,7')
     assert steering.allowed(data) == steering.cpus('0-2,4-6')
     assert steering.allowed(data, '0-1,3-7') == steering.cpus('0-1,4-6')
+    assert steering.allowed(dict(data, isolated='', nohz_full='  (null)')) == steering.cpus('0-7')
     nodes, physical, rx, tx, _read = steering.from_readback(data, cpu_set=steering.allowed(data, '0-1,3-7'))
     expected = steering.expect(nodes, physical, rx, tx, 60000)
     assert expected['rps'] == {0: set([1]), 1: steering.cpus('5-6'), 2: set([1]), 3: steering.cpus('5-6')}
