@@ -42,7 +42,8 @@ options:
   modules:
     description:
       - Restore only what these modules changed (IRQ affinity for C(irq_affinity); per-queue files
-        under C(/sys/class/net) and C(net.core.rps_sock_flow_entries) for C(queue_steering); NIC
+        under C(/sys/class/net), C(net.core.rps_sock_flow_entries) and C(net.core.rps_default_mask)
+        for C(queue_steering); NIC
         channel counts for C(channels); every other path for C(sysctl)). Empty means everything.
     type: list
     elements: str
@@ -103,7 +104,8 @@ def owner(item):
         return 'irq_affinity'
     if item.get('kind') == 'channels':
         return 'channels'
-    if target.startswith('/sys/class/net/') or target == '/proc/sys/net/core/rps_sock_flow_entries':
+    if target.startswith('/sys/class/net/') or target in ('/proc/sys/net/core/rps_sock_flow_entries',
+                                                          '/proc/sys/net/core/rps_default_mask'):
         return 'queue_steering'
     return 'sysctl'
 

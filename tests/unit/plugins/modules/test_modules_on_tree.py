@@ -237,6 +237,61 @@ def test_queue_steering_never_overwrites_a_recorded_original(host, capsys):
         assert get(host, 'sys/class/net/eth0/queues/' + rel) == original['/sys/class/net/eth0/queues/' + rel]
 
 
+DEFAULT_MASK = 'proc/sys/net/core/rps_default_mask'
+
+
+def test_rps_default_mask_check_apply_rerun_and_restore(host, capsys):
+    """Opt-in RPS for devices created later in the namespace (pod veths): recorded before the
+    first write, written at the host's mask width, no change on a rerun, put back by restore."""
+    put(host, DEFAULT_MASK, '0,00000000\n')
+    record = os.path.join(str(host), 'var/originals.json')
+    persist = os.path.join(str(host), 'etc/persist/packet_steering-eth0.json')
+    args = {'interface': 'eth0', 'rps_default_mask': '0-3,18-21', 'root': str(host), 'record': record,
+            'persist': persist}
+    check = run(queue_steering, args, capsys, check=True, diff=True)
+    assert check['changed'] and check['rps_default_mask'] == {'before': '', 'after': '0-3,18-21'}
+    assert 'net.core.rps_default_mask: 0-3,18-21' in check['diff']['after']
+    assert get(host, DEFAULT_MASK) == '0,00000000' and not os.path.exists(record) and not os.path.exists(persist)
+    out = run(queue_steering, args, capsys)
+    assert out['changed'] is True
+    # CPUs 0-3 and 18-21 on a 36-CPU host: two words, bits written out by hand
+    expected = '%08x,%08x' % (0, (1 << 0 | 1 << 1 | 1 << 2 | 1 << 3 | 1 << 18 | 1 << 19 | 1 << 20 | 1 << 21))
+    assert get(host, DEFAULT_MASK) == expected == '00000000,003c000f'
+    assert recorded(host) == {'/' + DEFAULT_MASK: '0,00000000'}
+    with open(persist) as handle:
+        assert {'path': '/' + DEFAULT_MASK, 'value': expected} in json.load(handle)['writes']
+    put(host, DEFAULT_MASK, '0,003c000f\n')     # as the kernel prints it back: the short top word
+    assert run(queue_steering, args, capsys)['changed'] is False
+    back = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host), 'modules': ['queue_steering']},
+               capsys)
+    assert back['restored'] == {'/' + DEFAULT_MASK: {'before': '0,003c000f', 'after': '0,00000000'}}
+    assert get(host, DEFAULT_MASK) == '0,00000000'
+
+
+@pytest.mark.parametrize('value, words', [
+    ('0-40', 'rps_default_mask: CPU 36-40 does not exist on this host (possible CPUs: 0-35)'),
+    ('all', "'all' is not a CPU number"),
+    (True, 'boolean'),
+])
+def test_rps_default_mask_bad_input_writes_nothing(host, capsys, value, words):
+    put(host, DEFAULT_MASK, '0,00000000\n')
+    out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '1-8', 'rps_default_mask': value,
+                               'root': str(host)}, capsys)
+    assert out['failed'] and words in out['msg'], out
+    assert get(host, DEFAULT_MASK) == '0,00000000'
+    assert get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '0,00000000'
+
+
+def test_rps_default_mask_is_skipped_where_the_kernel_lacks_it(host, capsys):
+    # the fixture host has no /proc/sys/net/core/rps_default_mask, as kernels before 6.2
+    out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '1-8', 'rps_default_mask': '0-3',
+                               'root': str(host)}, capsys)
+    assert not out.get('failed') and out['changed'] is True, out
+    assert 'not on this kernel (it came in 6.2' in out['rps_default_mask']['skipped']
+    assert any('rps_default_mask' in note for note in out['notes'])
+    assert not os.path.exists(os.path.join(str(host), DEFAULT_MASK))
+
+
 def test_irq_affinity_never_overwrites_a_recorded_original(host, capsys):
     record = os.path.join(str(host), 'var/originals.json')
     run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'root': str(host), 'record': record}, capsys)
