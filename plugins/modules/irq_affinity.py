@@ -23,7 +23,8 @@ description:
   - irqbalance rewrites affinities every 10 seconds. With O(irqbalance=ban) the IRQs given and the
     CPUs they are pinned to are banned in irqbalance's environment file (C(/etc/default/irqbalance)
     or C(/etc/sysconfig/irqbalance)) in a marked block, and a running irqbalance is restarted to
-    read it (a stopped one stays stopped); O(irqbalance=stop) stops and disables it;
+    read it (a stopped one stays stopped); O(irqbalance=stop) stops and disables it (its state
+    from before is recorded, for reset);
     O(irqbalance=unban) takes our block out again.
   - The block comes last in the file, so its values are the ones irqbalance reads; it carries the
     file's own C(IRQBALANCE_ARGS) options and banned CPUs (C(IRQBALANCE_BANNED_CPULIST), and the older
@@ -54,6 +55,8 @@ options:
     description:
       - What to do about irqbalance (see the description). Nothing is done when its environment
         file does not exist (irqbalance not installed); systemd is left alone unless O(root) is C(/).
+      - With V(stop), whether irqbalance was running and enabled is kept in O(record) before it is
+        first stopped; M(lowlat.k8snet.restore) starts and enables it again only if it was.
     type: str
     choices: [ban, stop, ignore, unban]
     default: ignore
@@ -113,10 +116,14 @@ drift:
   elements: int
   sample: []
 irqbalance:
-  description: The environment file found (or null), and whether it, or irqbalance's service, changed.
+  description: The environment file found (or null), and whether it, or irqbalance's service, changed;
+    with O(irqbalance=stop), the service's state before and after in C(service).
   returned: always
   type: dict
-  sample: {config: /etc/default/irqbalance, changed: true}
+  sample:
+    config: /etc/default/irqbalance
+    changed: true
+    service: {before: "running, enabled", after: "stopped, disabled"}
 refused:
   description: IRQs the kernel refused to change, with the reason.
   returned: always
@@ -169,21 +176,31 @@ def validate(host, irqs):
     return plan
 
 
-def irqbalance_step(module, host, plan, banned=None):
+def systemd_here(module):
+    """systemd is driven only on the host itself, not for a tree under another root."""
+    return module.params['root'] == '/'
+
+
+def irqbalance_step(module, host, plan, banned=None, record=None):
     """Ban, unban or stop irqbalance as asked; {config, changed}."""
     want = module.params['irqbalance']
     config = next((rel for rel in irqbalance.CONFIGS if host.exists(rel)), None)
     out = {'config': '/' + config if config else None, 'changed': False}
     if config is None or want == 'ignore' or (want == 'ban' and not plan):
         return out
-    systemd = module.params['root'] == '/'
+    systemd = systemd_here(module)
     if want == 'stop':
         if systemd:
-            active = module.run_command(['systemctl', 'is-active', 'irqbalance.service'])[0] == 0
-            enabled = module.run_command(['systemctl', 'is-enabled', 'irqbalance.service'])[0] == 0
-            out['changed'] = active or enabled
+            state = irqbalance.service_state(lambda argv: module.run_command(argv)[0])
+            out['changed'] = state['active'] or state['enabled']
+            out['service'] = {'before': irqbalance.describe(state), 'after': irqbalance.describe({})}
             if out['changed'] and not module.check_mode:
-                module.run_command(['systemctl', 'disable', '--now', 'irqbalance.service'], check_rc=True)
+                # recorded before the first stop (a later run keeps the first), so that reset starts and
+                # enables it again only if it was running and enabled
+                if record is not None:
+                    record.remember(irqbalance.SERVICE_KEY, 'service', irqbalance.SERVICE, state)
+                    record.save()
+                module.run_command(['systemctl', 'disable', '--now', irqbalance.SERVICE], check_rc=True)
         return out
     path = host.path(config)
     with open(path, newline='') as handle:      # as it is: CRs and all
@@ -287,7 +304,7 @@ def main():
             entry['after'] = format_list(to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq,
                                                            default=''), 'IRQ affinity'))
 
-    balance = irqbalance_step(module, host, plan, banned)
+    balance = irqbalance_step(module, host, plan, banned, record)
     drift = []
     if not module.check_mode:
         for irq, bits in plan:

@@ -387,3 +387,80 @@ def test_possible_cpus_with_holes_give_the_kernel_s_mask_width(host, capsys):
     out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '11', 'root': str(host)}, capsys)
     assert not out.get('failed'), out
     assert int(get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus').replace(',', ''), 16) == 1 << 11
+
+
+class FakeSystemd(object):
+    """irqbalance.service as systemctl would report and change it; every command kept."""
+
+    def __init__(self, active, enabled):
+        self.active, self.enabled = active, enabled
+        self.commands = []
+
+    def __call__(self, module, args, check_rc=False, **kwargs):
+        self.commands.append(' '.join(args))
+        verb = args[1]
+        if verb == 'is-active':
+            return (0 if self.active else 3), '', ''
+        if verb == 'is-enabled':
+            return (0 if self.enabled else 1), '', ''
+        if verb == 'disable':
+            self.enabled = False
+            self.active = self.active and '--now' not in args
+        elif verb == 'enable':
+            self.enabled = True
+        elif verb == 'start':
+            self.active = True
+        return 0, '', ''
+
+
+@pytest.fixture
+def systemd(monkeypatch):
+    def make(active, enabled):
+        fake = FakeSystemd(active, enabled)
+        monkeypatch.setattr(irq_affinity.AnsibleModule, 'run_command',
+                            lambda module, args, **kwargs: fake(module, args, **kwargs))
+        monkeypatch.setattr(irq_affinity, 'systemd_here', lambda module: True)
+        monkeypatch.setattr(restore, 'systemd_here', lambda module: True)
+        return fake
+    return make
+
+
+@pytest.mark.parametrize('active, enabled', [(True, True), (True, False), (False, True), (False, False)])
+def test_stop_records_irqbalance_and_reset_brings_back_exactly_that(host, capsys, systemd, active, enabled):
+    put(host, 'etc/default/irqbalance', IRQBALANCE_DEFAULT)
+    fake = systemd(active, enabled)
+    record = os.path.join(str(host), 'var/originals.json')
+    args = {'irqs': {'60': '0'}, 'irqbalance': 'stop', 'root': str(host), 'record': record}
+    check = run(irq_affinity, args, capsys, check=True)
+    assert check['irqbalance']['changed'] is (active or enabled)
+    assert (fake.active, fake.enabled) == (active, enabled) and not os.path.exists(record), 'check mode changed'
+    out = run(irq_affinity, args, capsys)
+    assert (fake.active, fake.enabled) == (False, False)
+    if active or enabled:
+        assert out['irqbalance']['service']['before'] == '%s, %s' % ('running' if active else 'stopped',
+                                                                      'enabled' if enabled else 'disabled')
+        with open(record) as handle:
+            assert json.load(handle)['entries']['service:irqbalance.service']['value'] == \
+                {'active': active, 'enabled': enabled}
+    # a second run finds it stopped: the record keeps what it was before the first
+    assert run(irq_affinity, args, capsys)['changed'] is False
+    fake.commands[:] = []
+    back = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host),
+                         'modules': ['irq_affinity']}, capsys)
+    assert not back.get('failed'), back
+    assert (fake.active, fake.enabled) == (active, enabled)
+    expected = ['systemctl enable irqbalance.service'] * enabled + ['systemctl start irqbalance.service'] * active
+    assert [c for c in fake.commands if not c.startswith('systemctl is-')] == expected
+    again = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host),
+                          'modules': ['irq_affinity']}, capsys)
+    assert again['changed'] is False and (fake.active, fake.enabled) == (active, enabled)
+
+
+def test_restore_leaves_irqbalance_alone_when_another_role_resets(host, capsys, systemd):
+    put(host, 'etc/default/irqbalance', IRQBALANCE_DEFAULT)
+    fake = systemd(True, True)
+    record = os.path.join(str(host), 'var/originals.json')
+    run(irq_affinity, {'irqs': {'60': '0'}, 'irqbalance': 'stop', 'root': str(host), 'record': record}, capsys)
+    run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host), 'modules': ['sysctl']}, capsys)
+    assert (fake.active, fake.enabled) == (False, False)
+    assert 'service:irqbalance.service' in recorded(host)
