@@ -30,7 +30,11 @@ description:
     file's own C(IRQBALANCE_ARGS) options and banned CPUs (C(IRQBALANCE_BANNED_CPULIST), and the older
     C(IRQBALANCE_BANNED_CPUS) mask) on, so that the user's settings stay in force.
   - After writing, every IRQ is read again and those that moved away from the plan are returned in
-    RV(drift) (irqbalance running without a ban, or another tool).
+    RV(drift), and in RV(drift_report) with the interface and queue each serves (where its name or the
+    device's MSI vectors tell) and the likely writer - irqbalance running without a ban of that IRQ,
+    TuneD running a profile whose C([irq]), C([scheduler]) or C([irqbalance]) section moves IRQs,
+    another udev rule writing C(smp_affinity), or V(unknown). Drift is reported, not fought: nothing
+    is written again.
 author:
   - lowlat.k8snet maintainers (@lowlat)
 options:
@@ -115,6 +119,22 @@ drift:
   type: list
   elements: int
   sample: []
+drift_report:
+  description: Per IRQ in RV(drift), where it serves, the CPU lists planned and read back, and the
+    likely writer (V(irqbalance), V(tuned), V(udev) or V(unknown)) with every candidate and the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - irq: 61
+      name: eth0-TxRx-1
+      interface: eth0
+      queue: 1
+      planned: "9"
+      now: 0-35
+      writer: irqbalance
+      writers: [irqbalance]
+      reason: irqbalance runs (pid 812) and does not ban IRQ 61 (no --banirq=61 on its command line)
 irqbalance:
   description: The environment file found (or null), and whether it, or irqbalance's service, changed;
     with O(irqbalance=stop), the service's state before and after in C(service).
@@ -141,6 +161,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import (
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, parse_mask, to_bits,
 )
+from ansible_collections.lowlat.k8snet.plugins.module_utils.drift import drift_report
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
 from ansible_collections.lowlat.k8snet.plugins.module_utils import irqbalance
@@ -306,14 +327,18 @@ def main():
 
     balance = irqbalance_step(module, host, plan, banned, record)
     drift = []
+    moved = []
     if not module.check_mode:
         for irq, bits in plan:
-            if results[str(irq)]['status'] in ('changed', 'unchanged') and \
-                    to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq, default=''), 'IRQ affinity') != bits:
+            now = to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq, default=''), 'IRQ affinity')
+            if results[str(irq)]['status'] in ('changed', 'unchanged') and now != bits:
                 drift.append(irq)
+                moved.append((irq, format_list(bits), format_list(now)))
+    # reported, never fought: who is likely to have moved each one
+    report = drift_report(host, moved, names) if moved else []
     result = dict(changed=bool(changed_irqs) or persist_changed or balance['changed'], irqs=results,
                   changed_irqs=changed_irqs, refused=skipped, persist_changed=persist_changed,
-                  irqbalance=balance, drift=drift)
+                  irqbalance=balance, drift=drift, drift_report=report)
     if module._diff:
         result['diff'] = diff_rows(written)
     if failures:

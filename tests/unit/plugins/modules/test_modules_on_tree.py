@@ -363,6 +363,30 @@ def test_irq_affinity_reports_drift_and_leaves_irqbalance_alone_without_its_conf
     out = run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'irqbalance': 'ban', 'root': str(host)}, capsys)
     assert written and out['drift'] == [61], out
     assert out['irqbalance'] == {'config': None, 'changed': False}
+    # nothing on the tree rewrites IRQs: the writer is unknown, the queue known from the IRQ's name
+    assert [(e['irq'], e['interface'], e['queue'], e['planned'], e['now'], e['writer']) for e in out['drift_report']] \
+        == [(61, 'eth0', 1, '9', '0-35', 'unknown')]
+
+
+def test_drift_names_a_running_irqbalance_that_does_not_ban_the_irq(host, capsys, monkeypatch):
+    put(host, 'proc/812/comm', 'irqbalance\n')
+    put(host, 'proc/812/cmdline', '/usr/sbin/irqbalance\0--foreground\0--banirq=60\0')
+    real = irq_affinity.write_all
+
+    def and_then_moved(changes, record, check_mode):
+        result = real(changes, record, check_mode)
+        put(host, 'proc/irq/60/smp_affinity_list', '3\n')
+        put(host, 'proc/irq/61/smp_affinity_list', '4\n')
+        return result
+    monkeypatch.setattr(irq_affinity, 'write_all', and_then_moved)
+    out = run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'root': str(host)}, capsys)
+    assert out['drift'] == [60, 61]
+    by_irq = dict((e['irq'], e) for e in out['drift_report'])
+    # IRQ 60 is banned on irqbalance's command line: not its doing
+    assert by_irq[60]['writer'] == 'unknown' and by_irq[61]['writer'] == 'irqbalance'
+    assert 'pid 812' in by_irq[61]['reason']
+    # nothing is written again: drift is reported, not fought
+    assert get(host, 'proc/irq/61/smp_affinity_list') == '4'
 
 
 def test_irq_affinity_bans_the_plan_s_irq_cpus_when_given(host, capsys):
