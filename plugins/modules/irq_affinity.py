@@ -33,7 +33,7 @@ description:
     RV(drift), and in RV(drift_report) with the interface and queue each serves (where its name or the
     device's MSI vectors tell) and the likely writer - irqbalance running without a ban of that IRQ,
     TuneD running a profile whose C([irq]), C([scheduler]) or C([irqbalance]) section moves IRQs,
-    another udev rule writing C(smp_affinity), or V(unknown). Drift is reported, not fought: nothing
+    another udev rule writing C(smp_affinity), or V(unknown). Drift is reported, not fought; nothing
     is written again.
 author:
   - lowlat.k8snet maintainers (@lowlat)

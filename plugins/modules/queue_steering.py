@@ -16,7 +16,7 @@ description:
   - Writes C(rps_cpus) and C(rps_flow_cnt) of the interface's rx queues, C(xps_cpus) of its tx
     queues, and the global C(net.core.rps_sock_flow_entries), all in one module call.
   - With O(rps_default_mask) it also sets C(net.core.rps_default_mask) of this network namespace
-    (kernels from 6.2): the RPS CPUs every device created later in the namespace starts with, such
+    (kernels from 6.2), the RPS CPUs every device created later in the namespace starts with, such
     as the host side of pod veths. A kernel without it is reported in RV(rps_default_mask) and
     RV(notes) and skipped, not failed.
   - Masks are written exactly as wide as this host's possible-CPU count (kernels from 5.6 reject
