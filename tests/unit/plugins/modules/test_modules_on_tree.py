@@ -441,8 +441,10 @@ class FakeSystemd(object):
 def systemd(monkeypatch):
     def make(active, enabled):
         fake = FakeSystemd(active, enabled)
-        monkeypatch.setattr(irq_affinity.AnsibleModule, 'run_command',
-                            lambda module, args, **kwargs: fake(module, args, **kwargs))
+
+        def run_command(module, args, **kwargs):
+            return fake(module, args, **kwargs)
+        monkeypatch.setattr(irq_affinity.AnsibleModule, 'run_command', run_command)
         monkeypatch.setattr(irq_affinity, 'systemd_here', lambda module: True)
         monkeypatch.setattr(restore, 'systemd_here', lambda module: True)
         return fake
@@ -461,8 +463,8 @@ def test_stop_records_irqbalance_and_reset_brings_back_exactly_that(host, capsys
     out = run(irq_affinity, args, capsys)
     assert (fake.active, fake.enabled) == (False, False)
     if active or enabled:
-        assert out['irqbalance']['service']['before'] == '%s, %s' % ('running' if active else 'stopped',
-                                                                      'enabled' if enabled else 'disabled')
+        before = '%s, %s' % ('running' if active else 'stopped', 'enabled' if enabled else 'disabled')
+        assert out['irqbalance']['service']['before'] == before
         with open(record) as handle:
             assert json.load(handle)['entries']['service:irqbalance.service']['value'] == \
                 {'active': active, 'enabled': enabled}
