@@ -76,3 +76,32 @@ def without_block(text):
     if ours is None:
         return text
     return '\n'.join(before + after)
+
+
+# irqbalance's service, as irq_affinity's `stop` found it: recorded before the first stop, so that
+# reset starts and enables it again only if it ran and was enabled before
+SERVICE = 'irqbalance.service'
+SERVICE_KEY = 'service:' + SERVICE
+
+
+def service_state(run):
+    """{'active': bool, 'enabled': bool} of irqbalance's unit; run(argv) returns the exit code."""
+    return {'active': run(['systemctl', 'is-active', SERVICE]) == 0,
+            'enabled': run(['systemctl', 'is-enabled', SERVICE]) == 0}
+
+
+def describe(state):
+    return '%s, %s' % ('running' if state.get('active') else 'stopped',
+                       'enabled' if state.get('enabled') else 'disabled')
+
+
+def restore_commands(recorded, now):
+    """The systemctl commands that give irqbalance back what the record says it had: enabled and
+    started again only where it was before and is not now; nothing else is touched (a service that
+    was stopped before stays as it is now)."""
+    commands = []
+    if recorded.get('enabled') and not now.get('enabled'):
+        commands.append(['systemctl', 'enable', SERVICE])
+    if recorded.get('active') and not now.get('active'):
+        commands.append(['systemctl', 'start', SERVICE])
+    return commands

@@ -20,8 +20,10 @@ node (round-robin, as the study did).  When that node lacks cores for what the p
 nearest nodes by ``distance`` are taken, never all of them.  XPS partitions the steered CPUs: each
 is in exactly one tx queue's map, that of a queue whose IRQ CPU is on its node.  RFS: the next
 power of two >= connections, split evenly over the rx queues.  Application CPUs (nginx, the load
-generator) leave the dedicated IRQ cores and their siblings out.  Every decision is explained in
-``reasons``.
+generator) leave the dedicated IRQ cores and their siblings out.  ``pod_rps_cpus`` (and its mask
+``pod_rps_mask``) are the housekeeping CPUs (online, not isolated, within ``reserved_cpus``): where
+the host side of pod veths may steer pods' packets (``net.core.rps_default_mask``, opt-in).  Every
+decision is explained in ``reasons``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -837,6 +839,10 @@ def steering_plan(topology, nic, connections=60000, rps_scope='node', rps='auto'
         'app_cpus': format_list(apps),
         # irqbalance's own ban list replaces its automatic ban of isolated and nohz_full CPUs: keep them
         'irqbalance_banned_cpus': format_list(_bits(irq_list, 'irq_cpus') | (host.online & ~host.housekeeping)),
+        # where pods' packets may be steered on the host side of their veths (net.core.rps_default_mask,
+        # opt-in): the housekeeping CPUs, the same on every interface of the host
+        'pod_rps_cpus': fmt.list(host.housekeeping),
+        'pod_rps_mask': fmt.mask(host.housekeeping),
         'nginx_worker_cpus': format_list(apps),
         'loadgen_cpus': format_list(apps),
         'reasons': reasons,

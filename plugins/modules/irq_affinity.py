@@ -23,13 +23,18 @@ description:
   - irqbalance rewrites affinities every 10 seconds. With O(irqbalance=ban) the IRQs given and the
     CPUs they are pinned to are banned in irqbalance's environment file (C(/etc/default/irqbalance)
     or C(/etc/sysconfig/irqbalance)) in a marked block, and a running irqbalance is restarted to
-    read it (a stopped one stays stopped); O(irqbalance=stop) stops and disables it;
+    read it (a stopped one stays stopped); O(irqbalance=stop) stops and disables it (its state
+    from before is recorded, for reset);
     O(irqbalance=unban) takes our block out again.
   - The block comes last in the file, so its values are the ones irqbalance reads; it carries the
     file's own C(IRQBALANCE_ARGS) options and banned CPUs (C(IRQBALANCE_BANNED_CPULIST), and the older
     C(IRQBALANCE_BANNED_CPUS) mask) on, so that the user's settings stay in force.
   - After writing, every IRQ is read again and those that moved away from the plan are returned in
-    RV(drift) (irqbalance running without a ban, or another tool).
+    RV(drift), and in RV(drift_report) with the interface and queue each serves (where its name or the
+    device's MSI vectors tell) and the likely writer - irqbalance running without a ban of that IRQ,
+    TuneD running a profile whose C([irq]), C([scheduler]) or C([irqbalance]) section moves IRQs,
+    another udev rule writing C(smp_affinity), or V(unknown). Drift is reported, not fought; nothing
+    is written again.
 author:
   - lowlat.k8snet maintainers (@lowlat)
 options:
@@ -54,6 +59,8 @@ options:
     description:
       - What to do about irqbalance (see the description). Nothing is done when its environment
         file does not exist (irqbalance not installed); systemd is left alone unless O(root) is C(/).
+      - With V(stop), whether irqbalance was running and enabled is kept in O(record) before it is
+        first stopped; M(lowlat.k8snet.restore) starts and enables it again only if it was.
     type: str
     choices: [ban, stop, ignore, unban]
     default: ignore
@@ -112,11 +119,31 @@ drift:
   type: list
   elements: int
   sample: []
+drift_report:
+  description: Per IRQ in RV(drift), where it serves, the CPU lists planned and read back, and the
+    likely writer (V(irqbalance), V(tuned), V(udev) or V(unknown)) with every candidate and the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - irq: 61
+      name: eth0-TxRx-1
+      interface: eth0
+      queue: 1
+      planned: "9"
+      now: 0-35
+      writer: irqbalance
+      writers: [irqbalance]
+      reason: irqbalance runs (pid 812) and does not ban IRQ 61 (no --banirq=61 on its command line)
 irqbalance:
-  description: The environment file found (or null), and whether it, or irqbalance's service, changed.
+  description: The environment file found (or null), and whether it, or irqbalance's service, changed;
+    with O(irqbalance=stop), the service's state before and after in C(service).
   returned: always
   type: dict
-  sample: {config: /etc/default/irqbalance, changed: true}
+  sample:
+    config: /etc/default/irqbalance
+    changed: true
+    service: {before: "running, enabled", after: "stopped, disabled"}
 refused:
   description: IRQs the kernel refused to change, with the reason.
   returned: always
@@ -134,6 +161,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import (
 from ansible_collections.lowlat.k8snet.plugins.module_utils.cpuset import (
     CpuSetError, format_list, parse_mask, to_bits,
 )
+from ansible_collections.lowlat.k8snet.plugins.module_utils.drift import drift_report
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import parse_interrupts
 from ansible_collections.lowlat.k8snet.plugins.module_utils import irqbalance
@@ -169,21 +197,31 @@ def validate(host, irqs):
     return plan
 
 
-def irqbalance_step(module, host, plan, banned=None):
+def systemd_here(module):
+    """systemd is driven only on the host itself, not for a tree under another root."""
+    return module.params['root'] == '/'
+
+
+def irqbalance_step(module, host, plan, banned=None, record=None):
     """Ban, unban or stop irqbalance as asked; {config, changed}."""
     want = module.params['irqbalance']
     config = next((rel for rel in irqbalance.CONFIGS if host.exists(rel)), None)
     out = {'config': '/' + config if config else None, 'changed': False}
     if config is None or want == 'ignore' or (want == 'ban' and not plan):
         return out
-    systemd = module.params['root'] == '/'
+    systemd = systemd_here(module)
     if want == 'stop':
         if systemd:
-            active = module.run_command(['systemctl', 'is-active', 'irqbalance.service'])[0] == 0
-            enabled = module.run_command(['systemctl', 'is-enabled', 'irqbalance.service'])[0] == 0
-            out['changed'] = active or enabled
+            state = irqbalance.service_state(lambda argv: module.run_command(argv)[0])
+            out['changed'] = state['active'] or state['enabled']
+            out['service'] = {'before': irqbalance.describe(state), 'after': irqbalance.describe({})}
             if out['changed'] and not module.check_mode:
-                module.run_command(['systemctl', 'disable', '--now', 'irqbalance.service'], check_rc=True)
+                # recorded before the first stop (a later run keeps the first), so that reset starts and
+                # enables it again only if it was running and enabled
+                if record is not None:
+                    record.remember(irqbalance.SERVICE_KEY, 'service', irqbalance.SERVICE, state)
+                    record.save()
+                module.run_command(['systemctl', 'disable', '--now', irqbalance.SERVICE], check_rc=True)
         return out
     path = host.path(config)
     with open(path, newline='') as handle:      # as it is: CRs and all
@@ -287,16 +325,20 @@ def main():
             entry['after'] = format_list(to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq,
                                                            default=''), 'IRQ affinity'))
 
-    balance = irqbalance_step(module, host, plan, banned)
+    balance = irqbalance_step(module, host, plan, banned, record)
     drift = []
+    moved = []
     if not module.check_mode:
         for irq, bits in plan:
-            if results[str(irq)]['status'] in ('changed', 'unchanged') and \
-                    to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq, default=''), 'IRQ affinity') != bits:
+            now = to_bits(host.read('proc/irq/%d/smp_affinity_list' % irq, default=''), 'IRQ affinity')
+            if results[str(irq)]['status'] in ('changed', 'unchanged') and now != bits:
                 drift.append(irq)
+                moved.append((irq, format_list(bits), format_list(now)))
+    # reported, never fought: who is likely to have moved each one
+    report = drift_report(host, moved, names) if moved else []
     result = dict(changed=bool(changed_irqs) or persist_changed or balance['changed'], irqs=results,
                   changed_irqs=changed_irqs, refused=skipped, persist_changed=persist_changed,
-                  irqbalance=balance, drift=drift)
+                  irqbalance=balance, drift=drift, drift_report=report)
     if module._diff:
         result['diff'] = diff_rows(written)
     if failures:

@@ -15,6 +15,10 @@ version_added: 0.1.0
 description:
   - Writes C(rps_cpus) and C(rps_flow_cnt) of the interface's rx queues, C(xps_cpus) of its tx
     queues, and the global C(net.core.rps_sock_flow_entries), all in one module call.
+  - With O(rps_default_mask) it also sets C(net.core.rps_default_mask) of this network namespace
+    (kernels from 6.2), the RPS CPUs every device created later in the namespace starts with, such
+    as the host side of pod veths. A kernel without it is reported in RV(rps_default_mask) and
+    RV(notes) and skipped, not failed.
   - Masks are written exactly as wide as this host's possible-CPU count (kernels from 5.6 reject
     wider masks with EOVERFLOW) and compared with what the kernel holds as integers, so the
     kernel's own formatting never makes a rerun report a change.
@@ -53,6 +57,15 @@ options:
       - Global RFS socket flow table size (C(net.core.rps_sock_flow_entries)), 0 to 2^29.
       - Exists only in the root network namespace; setting it from another namespace is an error.
     type: raw
+  rps_default_mask:
+    description:
+      - The RPS CPUs of devices created later in this network namespace (C(net.core.rps_default_mask),
+        kernels from 6.2, one value per namespace), as a CPU list like O(rps_cpus); the steering
+        plan's C(pod_rps_cpus). An empty string sets it back to no RPS.
+      - It reaches only devices created after it is set (the host side of the next pod veths), not
+        the ones that exist already.
+      - Skipped with a note on a kernel that lacks it (no C(/proc/sys/net/core/rps_default_mask)).
+    type: raw
   record:
     description:
       - JSON file keeping the value every changed setting had before this collection first changed
@@ -88,6 +101,11 @@ EXAMPLES = r'''
     xps_cpus: "{{ steering.xps_cpus }}"
     rps_flow_cnt: "{{ steering.rps_flow_cnt }}"
     rps_sock_flow_entries: "{{ steering.rps_sock_flow_entries }}"
+
+- name: RPS for the host side of pod veths created from now on, onto the housekeeping CPUs
+  lowlat.k8snet.queue_steering:
+    interface: eth0
+    rps_default_mask: "{{ steering.pod_rps_cpus }}"
 '''
 
 RETURN = r'''
@@ -124,6 +142,12 @@ rps_sock_flow_entries:
   returned: when rps_sock_flow_entries is given
   type: dict
   sample: {before: 0, after: 65536}
+rps_default_mask:
+  description: This namespace's default RPS CPUs before and after (CPU lists), or the reason it was
+    skipped (V(skipped)) on a kernel without C(net.core.rps_default_mask).
+  returned: when rps_default_mask is given
+  type: dict
+  sample: {before: '', after: 0-3}
 '''
 
 import re
@@ -139,6 +163,7 @@ from ansible_collections.lowlat.k8snet.plugins.module_utils.record import Record
 MAX_FLOW_CNT = 1 << 30
 MAX_SOCK_ENTRIES = 1 << 29
 SOCK_PATH = 'proc/sys/net/core/rps_sock_flow_entries'
+DEFAULT_MASK_PATH = 'proc/sys/net/core/rps_default_mask'
 
 
 class Planner(object):
@@ -179,8 +204,8 @@ class Planner(object):
             return result
         return dict((queue, value) for queue in queues)
 
-    def cpus(self, value, option, queue, rps):
-        what = '%s of %s %s' % (option, self.interface, queue)
+    def cpus(self, value, option, queue, rps, what=None):
+        what = what or '%s of %s %s' % (option, self.interface, queue)
         try:
             bits = to_bits(value, what)
         except CpuSetError as exc:
@@ -236,6 +261,24 @@ class Planner(object):
                                      value=format_mask(bits, self.possible),
                                      before=format_list(current), after=format_list(bits)))
 
+    def add_default_mask(self, value):
+        """net.core.rps_default_mask of this namespace: (report, skip reason or None)."""
+        bits = self.cpus(value, 'rps_default_mask', None, True, what='rps_default_mask')
+        if not self.host.exists(DEFAULT_MASK_PATH):
+            reason = ('net.core.rps_default_mask is not on this kernel (it came in 6.2; no /%s): devices '
+                      'created later keep RPS off, as before' % DEFAULT_MASK_PATH)
+            self.warn(reason)
+            return {'skipped': reason}
+        raw = self.read(DEFAULT_MASK_PATH, 'net.core.rps_default_mask')
+        current = parse_mask(raw)
+        report = dict(before=format_list(current), after=format_list(bits))
+        self.desired.append((DEFAULT_MASK_PATH, format_mask(bits, self.possible)))
+        if current != bits:
+            self.changes.append(dict(label='net.core.rps_default_mask', rel=DEFAULT_MASK_PATH, raw=raw,
+                                     value=format_mask(bits, self.possible),
+                                     before=format_list(current), after=format_list(bits)))
+        return report
+
     def add_count(self, rel, label, wanted, report):
         raw = self.read(rel, label)
         current = int(raw or 0)
@@ -271,7 +314,10 @@ def build(module, host):
                              "it on the host, or leave it out here")
         sock = {}
         plan.add_count(SOCK_PATH, 'net.core.rps_sock_flow_entries', wanted, sock)
-    return plan, sock
+    default_mask = None
+    if params['rps_default_mask'] is not None:
+        default_mask = plan.add_default_mask(params['rps_default_mask'])
+    return plan, sock, default_mask
 
 
 def main():
@@ -282,12 +328,13 @@ def main():
             xps_cpus=dict(type='raw'),
             rps_flow_cnt=dict(type='raw'),
             rps_sock_flow_entries=dict(type='raw'),
+            rps_default_mask=dict(type='raw'),
         ),
         supports_check_mode=True,
     )
     host = Host(module.params['root'])
     try:
-        plan, sock = build(module, host)
+        plan, sock, default_mask = build(module, host)
         record = Record(module.params['record'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
@@ -313,6 +360,8 @@ def main():
                   persist_changed=persist_changed)
     if sock is not None:
         result['rps_sock_flow_entries'] = sock
+    if default_mask is not None:
+        result['rps_default_mask'] = default_mask
     if module._diff:
         rows = list(written)
         if persist_changed:

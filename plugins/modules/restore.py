@@ -18,6 +18,8 @@ description:
     collection first changed it) and writes those values back, all in one call; channel counts first
     (with C(ethtool -L)), so that the queues and IRQs recorded before a change exist again.
   - IRQs are found again by their action name, since IRQ numbers can change across reboots.
+  - irqbalance, when M(lowlat.k8snet.irq_affinity) stopped it, is enabled and started again last,
+    and only if it was enabled and running before the first stop (on the host itself, O(root=/)).
   - A setting whose file no longer exists (an interface that is gone) is skipped with the reason.
   - When everything was restored the record is removed, so a second run reports no change. With
     O(modules), only the values those modules changed are restored and taken out of the record,
@@ -42,8 +44,10 @@ options:
   modules:
     description:
       - Restore only what these modules changed (IRQ affinity for C(irq_affinity); per-queue files
-        under C(/sys/class/net) and C(net.core.rps_sock_flow_entries) for C(queue_steering); NIC
-        channel counts for C(channels); every other path for C(sysctl)). Empty means everything.
+        under C(/sys/class/net), C(net.core.rps_sock_flow_entries) and C(net.core.rps_default_mask)
+        for C(queue_steering); NIC
+        channel counts for C(channels); every other path for C(sysctl)); irqbalance's service goes
+        with C(irq_affinity). Empty means everything.
     type: list
     elements: str
     choices: [irq_affinity, queue_steering, sysctl, channels]
@@ -84,6 +88,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.lowlat.k8snet.plugins.module_utils.apply import diff_rows, write_all
 from ansible_collections.lowlat.k8snet.plugins.module_utils.hostinfo import Host
+from ansible_collections.lowlat.k8snet.plugins.module_utils import irqbalance
 from ansible_collections.lowlat.k8snet.plugins.module_utils.nic import (
     find_irq, irqs_by_name, parse_channels, parse_interrupts,
 )
@@ -99,13 +104,19 @@ def same(current, wanted):
 def owner(item):
     """The module that recorded an entry, from what it is (the record predates any owner field)."""
     target = str(item.get('target', ''))
-    if item.get('kind') == 'irq':
+    if item.get('kind') in ('irq', 'service'):
         return 'irq_affinity'
     if item.get('kind') == 'channels':
         return 'channels'
-    if target.startswith('/sys/class/net/') or target == '/proc/sys/net/core/rps_sock_flow_entries':
+    if target.startswith('/sys/class/net/') or target in ('/proc/sys/net/core/rps_sock_flow_entries',
+                                                          '/proc/sys/net/core/rps_default_mask'):
         return 'queue_steering'
     return 'sysctl'
+
+
+def systemd_here(module):
+    """systemd is driven only on the host itself, not for a tree under another root."""
+    return module.params['root'] == '/'
 
 
 def main():
@@ -174,7 +185,7 @@ def main():
     sysfs = []
     for key in sorted(entries):
         item = entries[key]
-        if item.get('kind') == 'channels':
+        if item.get('kind') in ('channels', 'service'):
             continue
         if item.get('kind') == 'irq':
             target = item.get('target') or {}
@@ -199,6 +210,29 @@ def main():
          for _key, rel, current, value in sysfs], None, module.check_mode)
     restored.update((c['label'], {'before': c['before'], 'after': c['after']}) for c in written)
     failures += ['%s: %s' % (c['label'], c['error']) for c in refused + failed]
+    # services last: irqbalance starts again (if it ran before) once the IRQs are back where they were
+    for key in sorted(entries):
+        item = entries[key]
+        if item.get('kind') != 'service':
+            continue
+        if item.get('target') != irqbalance.SERVICE or not isinstance(item.get('value'), dict):
+            skipped[key] = 'not a service this collection stops: left alone'
+            continue
+        if not systemd_here(module):
+            skipped[key] = 'services are put back only on the host itself (root is /)'
+            continue
+        now = irqbalance.service_state(lambda argv: module.run_command(argv)[0])
+        commands = irqbalance.restore_commands(item['value'], now)
+        if not commands:
+            continue
+        label = item['target']
+        after = dict(now, **dict((k, True) for k in ('active', 'enabled') if item['value'].get(k)))
+        restored[label] = {'before': irqbalance.describe(now), 'after': irqbalance.describe(after)}
+        plan.append((key, label, None, commands))
+        for command in commands if not module.check_mode else []:
+            rc, out, err = module.run_command(command)
+            if rc != 0:
+                failures.append('%s: %s failed: %s' % (label, ' '.join(command), (err or out).strip()))
     drop = not module.params['keep_record'] and (bool(entries) or not wanted)
     if not module.check_mode and not failures and drop:
         try:

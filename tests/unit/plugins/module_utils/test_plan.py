@@ -543,3 +543,27 @@ def test_every_cpu_isolated_or_outside_the_reserved_set_is_refused():
     with pytest.raises(PlanError) as err:
         steering_plan(topo('c4_8xlarge_lscpu.txt', isolation={'nohz_full': '0-3'}), STUDY_NIC, reserved_cpus='0-3')
     assert 'or outside reserved_cpus 0-3' in str(err.value)
+
+
+def _mask_of(cpu_set, words):
+    """A kernel mask of `words` 32-bit words, written out here rather than through cpuset."""
+    value = sum(1 << cpu for cpu in cpu_set)
+    return ','.join('%08x' % (value >> (32 * word) & 0xffffffff) for word in reversed(range(words)))
+
+
+@pytest.mark.parametrize('reserved, isolation, expected', [
+    # no reservation, nothing isolated: pods' packets may go to every online CPU
+    (None, {}, set(range(36))),
+    # kubelet's reservedSystemCPUs: only there
+    ('0-3,9-12,18-21,27-30', {}, cpus('0-3,9-12,18-21,27-30')),
+    # isolated CPUs never, even when reserved
+    ('0-3,9-12', {'nohz_full': '1-2', 'isolcpus': '10'}, cpus('0,3,9,11-12')),
+])
+def test_pod_rps_cpus_are_the_housekeeping_cpus(reserved, isolation, expected):
+    topology = topo('c4_8xlarge_lscpu.txt', isolation=isolation) if isolation else topo('c4_8xlarge_lscpu.txt')
+    plan = steering_plan(topology, STUDY_NIC, reserved_cpus=reserved)
+    assert cpus(plan['pod_rps_cpus']) == expected
+    assert plan['pod_rps_mask'] == _mask_of(expected, 2)
+    # the same whatever the interface: it is for the namespace, not for a NIC
+    other = steering_plan(topology, dict(STUDY_NIC, name='eth1', irqs=[70, 71], numa_node=0), reserved_cpus=reserved)
+    assert (other['pod_rps_cpus'], other['pod_rps_mask']) == (plan['pod_rps_cpus'], plan['pod_rps_mask'])

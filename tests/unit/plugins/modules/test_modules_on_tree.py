@@ -237,6 +237,61 @@ def test_queue_steering_never_overwrites_a_recorded_original(host, capsys):
         assert get(host, 'sys/class/net/eth0/queues/' + rel) == original['/sys/class/net/eth0/queues/' + rel]
 
 
+DEFAULT_MASK = 'proc/sys/net/core/rps_default_mask'
+
+
+def test_rps_default_mask_check_apply_rerun_and_restore(host, capsys):
+    """Opt-in RPS for devices created later in the namespace (pod veths): recorded before the
+    first write, written at the host's mask width, no change on a rerun, put back by restore."""
+    put(host, DEFAULT_MASK, '0,00000000\n')
+    record = os.path.join(str(host), 'var/originals.json')
+    persist = os.path.join(str(host), 'etc/persist/packet_steering-eth0.json')
+    args = {'interface': 'eth0', 'rps_default_mask': '0-3,18-21', 'root': str(host), 'record': record,
+            'persist': persist}
+    check = run(queue_steering, args, capsys, check=True, diff=True)
+    assert check['changed'] and check['rps_default_mask'] == {'before': '', 'after': '0-3,18-21'}
+    assert 'net.core.rps_default_mask: 0-3,18-21' in check['diff']['after']
+    assert get(host, DEFAULT_MASK) == '0,00000000' and not os.path.exists(record) and not os.path.exists(persist)
+    out = run(queue_steering, args, capsys)
+    assert out['changed'] is True
+    # CPUs 0-3 and 18-21 on a 36-CPU host: two words, bits written out by hand
+    expected = '%08x,%08x' % (0, (1 << 0 | 1 << 1 | 1 << 2 | 1 << 3 | 1 << 18 | 1 << 19 | 1 << 20 | 1 << 21))
+    assert get(host, DEFAULT_MASK) == expected == '00000000,003c000f'
+    assert recorded(host) == {'/' + DEFAULT_MASK: '0,00000000'}
+    with open(persist) as handle:
+        assert {'path': '/' + DEFAULT_MASK, 'value': expected} in json.load(handle)['writes']
+    put(host, DEFAULT_MASK, '0,003c000f\n')     # as the kernel prints it back: the short top word
+    assert run(queue_steering, args, capsys)['changed'] is False
+    back = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host), 'modules': ['queue_steering']},
+               capsys)
+    assert back['restored'] == {'/' + DEFAULT_MASK: {'before': '0,003c000f', 'after': '0,00000000'}}
+    assert get(host, DEFAULT_MASK) == '0,00000000'
+
+
+@pytest.mark.parametrize('value, words', [
+    ('0-40', 'rps_default_mask: CPU 36-40 does not exist on this host (possible CPUs: 0-35)'),
+    ('all', "'all' is not a CPU number"),
+    (True, 'boolean'),
+])
+def test_rps_default_mask_bad_input_writes_nothing(host, capsys, value, words):
+    put(host, DEFAULT_MASK, '0,00000000\n')
+    out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '1-8', 'rps_default_mask': value,
+                               'root': str(host)}, capsys)
+    assert out['failed'] and words in out['msg'], out
+    assert get(host, DEFAULT_MASK) == '0,00000000'
+    assert get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus') == '0,00000000'
+
+
+def test_rps_default_mask_is_skipped_where_the_kernel_lacks_it(host, capsys):
+    # the fixture host has no /proc/sys/net/core/rps_default_mask, as kernels before 6.2
+    out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '1-8', 'rps_default_mask': '0-3',
+                               'root': str(host)}, capsys)
+    assert not out.get('failed') and out['changed'] is True, out
+    assert 'not on this kernel (it came in 6.2' in out['rps_default_mask']['skipped']
+    assert any('rps_default_mask' in note for note in out['notes'])
+    assert not os.path.exists(os.path.join(str(host), DEFAULT_MASK))
+
+
 def test_irq_affinity_never_overwrites_a_recorded_original(host, capsys):
     record = os.path.join(str(host), 'var/originals.json')
     run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'root': str(host), 'record': record}, capsys)
@@ -308,6 +363,30 @@ def test_irq_affinity_reports_drift_and_leaves_irqbalance_alone_without_its_conf
     out = run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'irqbalance': 'ban', 'root': str(host)}, capsys)
     assert written and out['drift'] == [61], out
     assert out['irqbalance'] == {'config': None, 'changed': False}
+    # nothing on the tree rewrites IRQs: the writer is unknown, the queue known from the IRQ's name
+    assert [(e['irq'], e['interface'], e['queue'], e['planned'], e['now'], e['writer']) for e in out['drift_report']] \
+        == [(61, 'eth0', 1, '9', '0-35', 'unknown')]
+
+
+def test_drift_names_a_running_irqbalance_that_does_not_ban_the_irq(host, capsys, monkeypatch):
+    put(host, 'proc/812/comm', 'irqbalance\n')
+    put(host, 'proc/812/cmdline', '/usr/sbin/irqbalance\0--foreground\0--banirq=60\0')
+    real = irq_affinity.write_all
+
+    def and_then_moved(changes, record, check_mode):
+        result = real(changes, record, check_mode)
+        put(host, 'proc/irq/60/smp_affinity_list', '3\n')
+        put(host, 'proc/irq/61/smp_affinity_list', '4\n')
+        return result
+    monkeypatch.setattr(irq_affinity, 'write_all', and_then_moved)
+    out = run(irq_affinity, {'irqs': {'60': '0', '61': '9'}, 'root': str(host)}, capsys)
+    assert out['drift'] == [60, 61]
+    by_irq = dict((e['irq'], e) for e in out['drift_report'])
+    # IRQ 60 is banned on irqbalance's command line: not its doing
+    assert by_irq[60]['writer'] == 'unknown' and by_irq[61]['writer'] == 'irqbalance'
+    assert 'pid 812' in by_irq[61]['reason']
+    # nothing is written again: drift is reported, not fought
+    assert get(host, 'proc/irq/61/smp_affinity_list') == '4'
 
 
 def test_irq_affinity_bans_the_plan_s_irq_cpus_when_given(host, capsys):
@@ -332,3 +411,82 @@ def test_possible_cpus_with_holes_give_the_kernel_s_mask_width(host, capsys):
     out = run(queue_steering, {'interface': 'eth0', 'rps_cpus': '11', 'root': str(host)}, capsys)
     assert not out.get('failed'), out
     assert int(get(host, 'sys/class/net/eth0/queues/rx-0/rps_cpus').replace(',', ''), 16) == 1 << 11
+
+
+class FakeSystemd(object):
+    """irqbalance.service as systemctl would report and change it; every command kept."""
+
+    def __init__(self, active, enabled):
+        self.active, self.enabled = active, enabled
+        self.commands = []
+
+    def __call__(self, module, args, check_rc=False, **kwargs):
+        self.commands.append(' '.join(args))
+        verb = args[1]
+        if verb == 'is-active':
+            return (0 if self.active else 3), '', ''
+        if verb == 'is-enabled':
+            return (0 if self.enabled else 1), '', ''
+        if verb == 'disable':
+            self.enabled = False
+            self.active = self.active and '--now' not in args
+        elif verb == 'enable':
+            self.enabled = True
+        elif verb == 'start':
+            self.active = True
+        return 0, '', ''
+
+
+@pytest.fixture
+def systemd(monkeypatch):
+    def make(active, enabled):
+        fake = FakeSystemd(active, enabled)
+
+        def run_command(module, args, **kwargs):
+            return fake(module, args, **kwargs)
+        monkeypatch.setattr(irq_affinity.AnsibleModule, 'run_command', run_command)
+        monkeypatch.setattr(irq_affinity, 'systemd_here', lambda module: True)
+        monkeypatch.setattr(restore, 'systemd_here', lambda module: True)
+        return fake
+    return make
+
+
+@pytest.mark.parametrize('active, enabled', [(True, True), (True, False), (False, True), (False, False)])
+def test_stop_records_irqbalance_and_reset_brings_back_exactly_that(host, capsys, systemd, active, enabled):
+    put(host, 'etc/default/irqbalance', IRQBALANCE_DEFAULT)
+    fake = systemd(active, enabled)
+    record = os.path.join(str(host), 'var/originals.json')
+    args = {'irqs': {'60': '0'}, 'irqbalance': 'stop', 'root': str(host), 'record': record}
+    check = run(irq_affinity, args, capsys, check=True)
+    assert check['irqbalance']['changed'] is (active or enabled)
+    assert (fake.active, fake.enabled) == (active, enabled) and not os.path.exists(record), 'check mode changed'
+    out = run(irq_affinity, args, capsys)
+    assert (fake.active, fake.enabled) == (False, False)
+    if active or enabled:
+        before = '%s, %s' % ('running' if active else 'stopped', 'enabled' if enabled else 'disabled')
+        assert out['irqbalance']['service']['before'] == before
+        with open(record) as handle:
+            assert json.load(handle)['entries']['service:irqbalance.service']['value'] == \
+                {'active': active, 'enabled': enabled}
+    # a second run finds it stopped: the record keeps what it was before the first
+    assert run(irq_affinity, args, capsys)['changed'] is False
+    fake.commands[:] = []
+    back = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host),
+                         'modules': ['irq_affinity']}, capsys)
+    assert not back.get('failed'), back
+    assert (fake.active, fake.enabled) == (active, enabled)
+    expected = ['systemctl enable irqbalance.service'] * enabled + ['systemctl start irqbalance.service'] * active
+    assert [c for c in fake.commands if not c.startswith('systemctl is-')] == expected
+    again = run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host),
+                          'modules': ['irq_affinity']}, capsys)
+    assert again['changed'] is False and (fake.active, fake.enabled) == (active, enabled)
+
+
+def test_restore_leaves_irqbalance_alone_when_another_role_resets(host, capsys, systemd):
+    put(host, 'etc/default/irqbalance', IRQBALANCE_DEFAULT)
+    fake = systemd(True, True)
+    record = os.path.join(str(host), 'var/originals.json')
+    run(irq_affinity, {'irqs': {'60': '0'}, 'irqbalance': 'stop', 'root': str(host), 'record': record}, capsys)
+    run(restore, {'record': record, 'root': str(host), 'persist_dir': str(host), 'modules': ['sysctl']}, capsys)
+    assert (fake.active, fake.enabled) == (False, False)
+    assert 'service:irqbalance.service' in recorded(host)
