@@ -48,7 +48,7 @@ for n in $guests; do
         ip link show "$t" >/dev/null 2>&1 || ip tuntap add "$t" mode tap multi_queue
         ip link set "$t" master "$bridge" up
     done
-    extra=append_$n
+    if [ "$n" = 1 ]; then extra=$append_1; else extra=$append_2; fi
     rm -f "$state/$name.qcow2"
     qemu-img create -q -f qcow2 -b "$image/base.raw" -F raw "$state/$name.qcow2"
     half=$((memory / 2))
@@ -60,13 +60,13 @@ for n in $guests; do
         -numa node,nodeid=0,cpus=0-$((per_node - 1)),memdev=m0 \
         -numa node,nodeid=1,cpus="$per_node-$((2 * per_node - 1))",memdev=m1 \
         -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off systemd.hostname=$name ${!extra}" \
+        -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off systemd.hostname=$name $extra" \
         -drive file="$state/$name.qcow2",if=virtio,format=qcow2,cache=unsafe \
         -netdev user,id=mgmt,hostfwd="tcp:127.0.0.1:222$n-:22" \
         -device virtio-net-pci,netdev=mgmt,mac="52:54:00:00:01:0$n" \
         -netdev tap,id=data,ifname="$tap",script=no,downscript=no,queues="$queues",vhost=off \
         -device virtio-net-pci,netdev=data,mac="52:54:00:00:02:0$n",mq=on,vectors=$((2 * queues + 2)) \
-        -netdev tap,id=data2,ifname="$tap-b",script=no,downscript=no,queues="$queues",vhost=off \
+        -netdev "tap,id=data2,ifname=$tap-b,script=no,downscript=no,queues=$queues,vhost=off" \
         -device virtio-net-pci,netdev=data2,mac="52:54:00:00:03:0$n",mq=on,vectors=$((2 * queues + 2)) \
         -display none -serial file:"$state/$name.console" -daemonize -pidfile "$state/$name.pid"
 done

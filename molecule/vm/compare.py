@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Compare two read-backs of read-steering.sh (before and after a reboot, or a NIC's re-add) queue
@@ -6,7 +5,7 @@ by queue: every IRQ by its name (its number may change) with its CPUs, every rx 
 rps_flow_cnt, every tx queue's xps_cpus, and rps_sock_flow_entries. Prints a table per NIC, IRQ
 numbers before -> after, and every difference; exits 1 when there is one.
 
-Usage: compare.py WHAT BEFORE.json AFTER.json
+Usage: python3 compare.py WHAT BEFORE.json AFTER.json
 """
 import json
 import sys
@@ -30,8 +29,8 @@ def main(argv):
         print('%-18s %-12s %-12s' % ('IRQ name', 'IRQ', 'CPUs'))
         for irq_name, irq in sorted(nic['irqs'].items()):
             got = now['irqs'].get(irq_name)
-            print('%-18s %-12s %-12s' % (irq_name, '%s -> %s' % (irq['irq'], got['irq'] if got else '-'),
-                                         '%s -> %s' % (irq['cpus'], got['cpus'] if got else '-')))
+            numbers = '%s -> %s' % (irq['irq'], got['irq'] if got else '-')
+            print('%-18s %-12s %-12s' % (irq_name, numbers, '%s -> %s' % (irq['cpus'], got['cpus'] if got else '-')))
             if got is None or got['cpus'] != irq['cpus']:
                 wrong.append('%s %s: CPUs %s, were %s' % (name, irq_name, got and got['cpus'], irq['cpus']))
         for kind in ('rx', 'tx'):
@@ -41,8 +40,8 @@ def main(argv):
                 if got != values:
                     wrong.append('%s %s: %s, was %s' % (name, queue, got, values))
     if after['rps_sock_flow_entries'] != before['rps_sock_flow_entries']:
-        wrong.append('rps_sock_flow_entries %s, was %s' % (after['rps_sock_flow_entries'],
-                                                            before['rps_sock_flow_entries']))
+        wrong.append('rps_sock_flow_entries %s, was %s'
+                     % (after['rps_sock_flow_entries'], before['rps_sock_flow_entries']))
     for line in wrong:
         print('DIFFERS: ' + line)
     print('%s: %d difference(s)' % (what, len(wrong)))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run irqbalance (its systemd unit, with the config site.yml left) for a fixed time on a tuned
@@ -7,7 +6,7 @@ IRQ (its own work goes on), and no IRQ it moved may land on a CPU of its ban lis
 it moved are put back afterwards, so that reset can be compared with the record taken before
 site.yml. Prints a JSON report; exits 1 when a check fails.
 
-Usage: irqbalance.py SECONDS PINNED BANNED
+Usage: python3 irqbalance.py SECONDS PINNED BANNED
   PINNED: irq=cpulist;irq=cpulist;... (the plan's IRQ affinity); BANNED: the CPU list irqbalance
   must keep off (the plan's irqbalance_banned_cpus).
 """
@@ -55,7 +54,7 @@ def main(argv):
     before = affinities()
     subprocess.run(['systemctl', 'start', 'irqbalance'], check=True)
     time.sleep(seconds)
-    pid = subprocess.run(['pidof', 'irqbalance'], capture_output=True, text=True).stdout.strip()
+    pid = subprocess.run(['pidof', 'irqbalance'], capture_output=True, text=True, check=False).stdout.strip()
     cmdline = ''
     if pid:
         with open('/proc/%s/cmdline' % pid.split()[0]) as handle:

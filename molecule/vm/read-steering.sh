@@ -12,7 +12,8 @@ physical() {  # the physical NICs under $1, in order
     if [ -e "$net/$1/device" ]; then
         echo "$1"
     elif [ -f "$net/$1/bonding/slaves" ]; then
-        for slave in $(cat "$net/$1/bonding/slaves"); do physical "$slave"; done
+        slaves=$(cat "$net/$1/bonding/slaves")
+        for slave in $slaves; do physical "$slave"; done
     else
         for link in "$net/$1"/lower_*; do
             [ -e "$link" ] && physical "${link##*/lower_}"
