@@ -201,7 +201,8 @@ def _match_queues(driver, interface, device_name, pci_address, names):
 
 def _vectors(found, rx_queues, tx_queues):
     """The matched IRQs as one IRQ list per queue (rx queue n's vector with tx queue n's), and the
-    gve blocks beyond the configured queues."""
+    vectors beyond the configured queues (idle): gve requests a block for every queue it could have,
+    and virtio_net keeps the vectors of every queue pair it could have after ``ethtool -L``."""
     idle = []
     blocks = sorted((blk, irq) for irq, (_rx, _tx, blk) in found.items() if blk is not None)
     if blocks:
@@ -221,6 +222,10 @@ def _vectors(found, rx_queues, tx_queues):
     queues = []
     for q in range(max(len(rx_irqs), len(tx_irqs))):
         queues.append(sorted(set(rx_irqs[q:q + 1] + tx_irqs[q:q + 1])))
+    configured = max(rx_queues or 0, tx_queues or 0)
+    if configured and not blocks:
+        idle += [irq for vector in queues[configured:] for irq in vector]
+        queues = queues[:configured]
     return queues, idle
 
 
@@ -277,7 +282,8 @@ def queue_irqs(interface, interrupts, device_name=None, pci_address=None, msi_ir
             name = name_of.get(irq, '')
             reason = 'not a queue vector of %s' % style
             if irq in idle:
-                reason = 'a notification block with no queue configured'
+                reason = ('a notification block with no queue configured' if style == 'gve'
+                          else 'the vector of a queue beyond the configured ones (channels)')
             elif not name:
                 reason = 'no handler: a vector not in use'
             elif name == interface:

@@ -249,6 +249,25 @@ def test_gve_tx_blocks_come_first_and_unused_blocks_are_idle():
         (27, 'a notification block with no queue configured'), (28, 'management')]
 
 
+def test_virtio_vectors_of_queue_pairs_beyond_the_channels_are_idle():
+    """virtio_net keeps a vector per queue pair it could have after ethtool -L combined 1 (the
+    qemu guests: 4 pairs, 1 configured); only pair 0 is a queue. Counted as queues, the idle pairs
+    would give a bond's next slave the wrong place among the IRQ CPUs."""
+    lines = ' 45: 0 0 PCI-MSIX-0000:00:04.0 0-edge virtio2-config\n' + ''.join(
+        ' %d: 1 0 PCI-MSIX-0000:00:04.0 %d-edge virtio2-%s.%d\n' % (46 + 2 * q + d, 1 + 2 * q + d, kind, q)
+        for q in range(4) for d, kind in enumerate(('input', 'output')))
+    table = parse_interrupts('CPU0 CPU1\n' + lines)
+    found = queue_irqs('eth2', table, device_name='virtio2', pci_address='0000:00:04.0', driver='virtio_net',
+                       msi_irqs=list(range(45, 54)), rx_queues=1, tx_queues=1)
+    assert found['queues'] == [[46, 47]]
+    beyond = 'the vector of a queue beyond the configured ones (channels)'
+    assert [(e['irq'], e['reason']) for e in found['excluded']] == [(45, 'config changes')] + [
+        (irq, beyond) for irq in range(48, 54)]
+    # with the 4 pairs configured, every pair is a queue
+    assert len(queue_irqs('eth2', table, device_name='virtio2', pci_address='0000:00:04.0', driver='virtio_net',
+                          msi_irqs=list(range(45, 54)), rx_queues=4, tx_queues=4)['queues']) == 4
+
+
 @pytest.mark.parametrize('index, reasons', [
     (1, ['management']),                               # gve
     (3, ['async events']),                             # mlx4
