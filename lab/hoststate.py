@@ -24,11 +24,12 @@ import sys
 # write-only triggers and counters that must never be written back, and values the kernel derives
 # itself: min_free_kbytes is recomputed whenever transparent hugepages are switched (tuned's
 # network-latency switches them, and its rollback switches them back), and writing it back would
-# turn that recomputation off
+# turn that recomputation off; user_reserve_kbytes is 3% of the memory free at boot, so a reboot
+# changes it
 SKIP = re.compile(r'/(drop_caches|compact_memory|stat_refresh|ns_last_pid|random/.*|'
                   r'sysrq|printk_ratelimit.*|hung_task_.*|unprivileged_userns_clone|'
                   r'perf_event_max_sample_rate|hostname|domainname|overflow.id|cad_pid|'
-                  r'tainted|dentry-state|inode-.*|file-nr|aio-nr|nr_.*_sleeping|min_free_kbytes)$')
+                  r'tainted|dentry-state|inode-.*|file-nr|aio-nr|nr_.*_sleeping|min_free_kbytes|user_reserve_kbytes)$')
 GLOBS = ['/proc/sys/vm/*', '/proc/sys/kernel/*', '/proc/sys/fs/file-max', '/proc/sys/fs/nr_open',
          '/proc/sys/net/core/*', '/sys/kernel/mm/transparent_hugepage/enabled',
          '/sys/kernel/mm/transparent_hugepage/defrag', '/proc/irq/*/smp_affinity_list',
