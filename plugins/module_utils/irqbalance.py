@@ -84,6 +84,11 @@ SERVICE = 'irqbalance.service'
 SERVICE_KEY = 'service:' + SERVICE
 
 
+def systemd_here(module):
+    """irqbalance's service is driven only on the host itself, not for a tree under another root."""
+    return module.params['root'] == '/'
+
+
 def service_state(run):
     """{'active': bool, 'enabled': bool} of irqbalance's unit; run(argv) returns the exit code."""
     return {'active': run(['systemctl', 'is-active', SERVICE]) == 0,

@@ -197,11 +197,6 @@ def validate(host, irqs):
     return plan
 
 
-def systemd_here(module):
-    """systemd is driven only on the host itself, not for a tree under another root."""
-    return module.params['root'] == '/'
-
-
 def irqbalance_step(module, host, plan, banned=None, record=None):
     """Ban, unban or stop irqbalance as asked; {config, changed}."""
     want = module.params['irqbalance']
@@ -209,7 +204,7 @@ def irqbalance_step(module, host, plan, banned=None, record=None):
     out = {'config': '/' + config if config else None, 'changed': False}
     if config is None or want == 'ignore' or (want == 'ban' and not plan):
         return out
-    systemd = systemd_here(module)
+    systemd = irqbalance.systemd_here(module)
     if want == 'stop':
         if systemd:
             state = irqbalance.service_state(lambda argv: module.run_command(argv)[0])

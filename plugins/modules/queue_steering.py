@@ -251,15 +251,18 @@ class Planner(object):
     def add_mask(self, option, queue, value, rps):
         bits = self.cpus(value, option, queue, rps)
         rel = '%s/%s/%s' % (self.base, queue, option)
-        raw = self.read(rel, '%s of %s %s' % (option, self.interface, queue))
+        self.report.setdefault(queue, {})[option] = self.want_mask(
+            rel, '%s %s' % (queue, option), '%s of %s %s' % (option, self.interface, queue), bits)
+
+    def want_mask(self, rel, label, what, bits):
+        """Queue a mask file for writing where the kernel holds other CPUs; {before, after}."""
+        raw = self.read(rel, what)
         current = parse_mask(raw)
-        self.report.setdefault(queue, {})[option] = dict(before=format_list(current),
-                                                         after=format_list(bits))
         self.desired.append((rel, format_mask(bits, self.possible)))
         if current != bits:
-            self.changes.append(dict(label='%s %s' % (queue, option), rel=rel, raw=raw,
-                                     value=format_mask(bits, self.possible),
+            self.changes.append(dict(label=label, rel=rel, raw=raw, value=format_mask(bits, self.possible),
                                      before=format_list(current), after=format_list(bits)))
+        return dict(before=format_list(current), after=format_list(bits))
 
     def add_default_mask(self, value):
         """net.core.rps_default_mask of this namespace: (report, skip reason or None)."""
@@ -269,15 +272,7 @@ class Planner(object):
                       'created later keep RPS off, as before' % DEFAULT_MASK_PATH)
             self.warn(reason)
             return {'skipped': reason}
-        raw = self.read(DEFAULT_MASK_PATH, 'net.core.rps_default_mask')
-        current = parse_mask(raw)
-        report = dict(before=format_list(current), after=format_list(bits))
-        self.desired.append((DEFAULT_MASK_PATH, format_mask(bits, self.possible)))
-        if current != bits:
-            self.changes.append(dict(label='net.core.rps_default_mask', rel=DEFAULT_MASK_PATH, raw=raw,
-                                     value=format_mask(bits, self.possible),
-                                     before=format_list(current), after=format_list(bits)))
-        return report
+        return self.want_mask(DEFAULT_MASK_PATH, 'net.core.rps_default_mask', 'net.core.rps_default_mask', bits)
 
     def add_count(self, rel, label, wanted, report):
         raw = self.read(rel, label)

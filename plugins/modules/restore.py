@@ -114,11 +114,6 @@ def owner(item):
     return 'sysctl'
 
 
-def systemd_here(module):
-    """systemd is driven only on the host itself, not for a tree under another root."""
-    return module.params['root'] == '/'
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -218,7 +213,7 @@ def main():
         if item.get('target') != irqbalance.SERVICE or not isinstance(item.get('value'), dict):
             skipped[key] = 'not a service this collection stops: left alone'
             continue
-        if not systemd_here(module):
+        if not irqbalance.systemd_here(module):
             skipped[key] = 'services are put back only on the host itself (root is /)'
             continue
         now = irqbalance.service_state(lambda argv: module.run_command(argv)[0])

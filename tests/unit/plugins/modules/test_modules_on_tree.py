@@ -15,6 +15,7 @@ import os
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.lowlat.k8snet.plugins.module_utils import irqbalance as irqbalance_utils
 from ansible_collections.lowlat.k8snet.plugins.modules import host_facts, irq_affinity, queue_steering, restore
 from ansible_collections.lowlat.k8snet.tests.unit.fixture_text import put, read as fixture
 
@@ -445,8 +446,8 @@ def systemd(monkeypatch):
         def run_command(module, args, **kwargs):
             return fake(module, args, **kwargs)
         monkeypatch.setattr(irq_affinity.AnsibleModule, 'run_command', run_command)
-        monkeypatch.setattr(irq_affinity, 'systemd_here', lambda module: True)
-        monkeypatch.setattr(restore, 'systemd_here', lambda module: True)
+        # both modules ask irqbalance.systemd_here
+        monkeypatch.setattr(irqbalance_utils, 'systemd_here', lambda module: True)
         return fake
     return make
 
